@@ -1,0 +1,1 @@
+"""kplane: Stiefel geometry and the k-plane transform in any dimension."""

@@ -1,0 +1,1 @@
+"""ridgekit package."""
