@@ -202,7 +202,7 @@ def stiefel_quadrature(d: int, n: int, size: int, *, rule: str = "auto", rng=Non
         frames = pts[:, :, None] if n == 1 else complete_frame(pts[:, :, None])
     elif rule == "qmc":
         sob = qmc.Sobol(d * n, scramble=True, seed=as_generator(rng))
-        u = sob.random(size) if size & (size - 1) else sob.random_base2(int(np.log2(size)))
+        u = sob.random_base2(int(np.ceil(np.log2(size))))[:size]  # first `size` of 2^m points
         from scipy.special import ndtri
         G = ndtri(np.clip(u, 1e-16, 1 - 1e-16)).reshape(size, d, n)
         frames = _haar_from_gaussian(G)

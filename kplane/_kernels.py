@@ -1,0 +1,287 @@
+"""Private numba kernels of the k-plane transform (no validation here).
+
+Discretisation shared by every kernel (see ``KPlaneTransform`` Notes): offsets lie on a
+regular grid t_i = t0 + i·ht (i = 0..T−1) on each of the n axes.  A mass at x, with
+projection s = Θᵀx, interacts with the offset node t_i through the separable kernel
+
+    ht·K(t_i − s) = Π_c (1/w_c) ∫_{s_c − w_c/2}^{s_c + w_c/2} φ((τ − t_ic)/ht) dτ/ht,  φ(u) = max(0, 1 − |u|),
+
+the mass's *footprint* (a box of width w_c on axis c, as in the distance-driven model
+of De Man & Basu, 2004) convolved with the node's hat function of width ht.  It is a
+partition of unity over the offset nodes (Σ_i ht K(t_i − s) = 1 for every s inside the
+grid) and, when the projected cells of a grid line are spaced w_c apart, over the masses
+as well; for w_c = 0 (point masses) it is the hat function itself (linear
+interpolation).  The forward kernels *splat*
+with K and the backprojection kernels *gather* with the very same weights, so the two are
+exact transposes of each other.  Nodes outside 0..T−1 are dropped by both.
+
+Forward kernels are parallel over frames (each thread owns one frame's output slice,
+no races); backprojection kernels are parallel over output points.  Nothing of size
+(points × frames) is ever allocated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._numba import njit, pjit, prange
+
+
+@njit
+def _row_base(r, shape, origin, h, frame, base):
+    """Projection Θᵀx of the first point of grid row r (rows run along the last axis)."""
+    d = shape.shape[0]
+    n = frame.shape[1]
+    for c in range(n):
+        base[c] = origin[d - 1] * frame[d - 1, c]
+    rem = r
+    for a in range(d - 2, -1, -1):
+        ia = rem % shape[a]
+        rem //= shape[a]
+        xa = origin[a] + ia * h[a]
+        for c in range(n):
+            base[c] += xa * frame[a, c]
+
+
+@njit
+def _hat_integral(x):
+    """Φ(x) = ∫_{−∞}^{x} φ, φ(u) = max(0, 1 − |u|) the hat function."""
+    if x <= -1.0:
+        return 0.0
+    if x <= 0.0:
+        return 0.5 * (x + 1.0) * (x + 1.0)
+    if x <= 1.0:
+        return 1.0 - 0.5 * (1.0 - x) * (1.0 - x)
+    return 1.0
+
+
+@njit
+def _axis_weights(u, wf, T, first, wts):
+    """Weights ht·K(t_i − s) along one axis, all lengths in units of ht.
+
+    K is the footprint box of width wf centred at u convolved with the hat function of
+    the node: ht·K(t_i − s) = (Φ(u + wf/2 − i) − Φ(u − wf/2 − i))/wf, and the hat itself
+    when wf = 0 (a point mass).  Writes the weights of nodes first[0], first[0]+1, ...
+    and returns their number (0 if the footprint misses the grid)."""
+    lo = u - 0.5 * wf
+    hi = u + 0.5 * wf
+    i0 = int(np.ceil(lo - 1.0))
+    i1 = int(np.floor(hi + 1.0))
+    if i0 < 0:
+        i0 = 0
+    if i1 > T - 1:
+        i1 = T - 1
+    if i1 < i0:
+        return 0
+    first[0] = i0
+    cnt = 0
+    for i in range(i0, i1 + 1):
+        if wf > 0.0:
+            wts[cnt] = (_hat_integral(hi - i) - _hat_integral(lo - i)) / wf
+        else:
+            a = abs(u - i)
+            wts[cnt] = 1.0 - a if a < 1.0 else 0.0
+        cnt += 1
+    return cnt
+
+
+@pjit
+def splat_grid_1(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
+    """Forward transform, n = 1, of values f (rows × L) on a regular grid; out (m, T)."""
+    m = frames.shape[0]
+    d = shape.shape[0]
+    L = shape[d - 1]
+    rows = f.shape[0]
+    for j in prange(m):
+        base = np.empty(1)
+        first = np.empty(1, dtype=np.int64)
+        wts = np.empty(int(fw[j, 0]) + 4)
+        du = h[d - 1] * frames[j, d - 1, 0] / ht
+        for r in range(rows):
+            _row_base(r, shape, origin, h, frames[j], base)
+            u0 = (base[0] - t0) / ht
+            for l in range(L):
+                v = f[r, l]
+                if v == 0.0:
+                    continue
+                cnt = _axis_weights(u0 + l * du, fw[j, 0], T, first, wts)
+                for q in range(cnt):
+                    out[j, first[0] + q] += scale * v * wts[q]
+
+
+@pjit
+def backproject_grid_1(g, weights, shape, origin, h, frames, fw, t0, ht, T, out):
+    """Backprojection, n = 1, onto a regular grid: out (rows × L) += Σ_j w_j ⟨K, g_j⟩."""
+    m = frames.shape[0]
+    d = shape.shape[0]
+    L = shape[d - 1]
+    rows = out.shape[0]
+    for r in prange(rows):
+        base = np.empty(1)
+        first = np.empty(1, dtype=np.int64)
+        wts = np.empty(int(fw[:, 0].max()) + 4)
+        for j in range(m):
+            wj = weights[j]
+            _row_base(r, shape, origin, h, frames[j], base)
+            u0 = (base[0] - t0) / ht
+            du = h[d - 1] * frames[j, d - 1, 0] / ht
+            for l in range(L):
+                cnt = _axis_weights(u0 + l * du, fw[j, 0], T, first, wts)
+                acc = 0.0
+                for q in range(cnt):
+                    acc += wts[q] * g[j, first[0] + q]
+                out[r, l] += wj * acc
+
+
+@njit
+def _tensor_weights(u, fwj, T, firsts, axw, counts, idx, wts):
+    """Flat indices and weights of the separable kernel for a footprint centred at u.
+
+    Returns the number of (index, weight) pairs written (0 if it misses the grid)."""
+    n = u.shape[0]
+    first = np.empty(1, dtype=np.int64)
+    total = 1
+    for c in range(n):
+        cnt = _axis_weights(u[c], fwj[c], T, first, axw[c])
+        if cnt <= 0:
+            return 0
+        counts[c] = cnt
+        firsts[c] = first[0]
+        total *= cnt
+    for q in range(total):
+        rem = q
+        flat = 0
+        wt = 1.0
+        for c in range(n - 1, -1, -1):
+            iq = rem % counts[c]
+            rem //= counts[c]
+            wt *= axw[c, iq]
+        rem = q
+        mult = 1
+        for c in range(n - 1, -1, -1):
+            iq = rem % counts[c]
+            rem //= counts[c]
+            flat += (firsts[c] + iq) * mult
+            mult *= T
+        idx[q] = flat
+        wts[q] = wt
+    return total
+
+
+@pjit
+def splat_grid_n(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
+    """Forward transform, any n, of grid values f (rows × L); out has shape (m, Tⁿ)."""
+    m = frames.shape[0]
+    d = shape.shape[0]
+    n = frames.shape[2]
+    L = shape[d - 1]
+    rows = f.shape[0]
+    for j in prange(m):
+        base = np.empty(n)
+        u = np.empty(n)
+        kmax = int(fw[j].max()) + 4
+        firsts = np.empty(n, dtype=np.int64)
+        counts = np.empty(n, dtype=np.int64)
+        axw = np.empty((n, kmax))
+        idx = np.empty(kmax ** n, dtype=np.int64)
+        wts = np.empty(kmax ** n)
+        for r in range(rows):
+            _row_base(r, shape, origin, h, frames[j], base)
+            for l in range(L):
+                v = f[r, l]
+                if v == 0.0:
+                    continue
+                for c in range(n):
+                    u[c] = (base[c] + l * h[d - 1] * frames[j, d - 1, c] - t0) / ht
+                cnt = _tensor_weights(u, fw[j], T, firsts, axw, counts, idx, wts)
+                for q in range(cnt):
+                    out[j, idx[q]] += scale * v * wts[q]
+
+
+@pjit
+def backproject_grid_n(g, weights, shape, origin, h, frames, fw, t0, ht, T, out):
+    """Backprojection, any n, onto a regular grid (out: rows × L)."""
+    m = frames.shape[0]
+    d = shape.shape[0]
+    n = frames.shape[2]
+    L = shape[d - 1]
+    rows = out.shape[0]
+    for r in prange(rows):
+        base = np.empty(n)
+        u = np.empty(n)
+        kmax = int(fw.max()) + 4
+        firsts = np.empty(n, dtype=np.int64)
+        counts = np.empty(n, dtype=np.int64)
+        axw = np.empty((n, kmax))
+        idx = np.empty(kmax ** n, dtype=np.int64)
+        wts = np.empty(kmax ** n)
+        for j in range(m):
+            wj = weights[j]
+            _row_base(r, shape, origin, h, frames[j], base)
+            for l in range(L):
+                for c in range(n):
+                    u[c] = (base[c] + l * h[d - 1] * frames[j, d - 1, c] - t0) / ht
+                cnt = _tensor_weights(u, fw[j], T, firsts, axw, counts, idx, wts)
+                acc = 0.0
+                for q in range(cnt):
+                    acc += wts[q] * g[j, idx[q]]
+                out[r, l] += wj * acc
+
+
+@pjit
+def splat_points(points, masses, frames, fw, t0, ht, T, scale, out):
+    """Forward transform of the atomic measure Σ_p masses_p δ_{x_p}; out (m, Tⁿ)."""
+    m = frames.shape[0]
+    d = points.shape[1]
+    n = frames.shape[2]
+    P = points.shape[0]
+    for j in prange(m):
+        u = np.empty(n)
+        kmax = int(fw[j].max()) + 4
+        firsts = np.empty(n, dtype=np.int64)
+        counts = np.empty(n, dtype=np.int64)
+        axw = np.empty((n, kmax))
+        idx = np.empty(kmax ** n, dtype=np.int64)
+        wts = np.empty(kmax ** n)
+        for p in range(P):
+            v = masses[p]
+            if v == 0.0:
+                continue
+            for c in range(n):
+                s = 0.0
+                for a in range(d):
+                    s += points[p, a] * frames[j, a, c]
+                u[c] = (s - t0) / ht
+            cnt = _tensor_weights(u, fw[j], T, firsts, axw, counts, idx, wts)
+            for q in range(cnt):
+                out[j, idx[q]] += scale * v * wts[q]
+
+
+@pjit
+def backproject_points(g, weights, points, frames, fw, t0, ht, T, out):
+    """Backprojection evaluated at arbitrary points: out[p] = Σ_j w_j Σ_i ht K g_j(t_i)."""
+    m = frames.shape[0]
+    d = points.shape[1]
+    n = frames.shape[2]
+    P = points.shape[0]
+    for p in prange(P):
+        u = np.empty(n)
+        kmax = int(fw.max()) + 4
+        firsts = np.empty(n, dtype=np.int64)
+        counts = np.empty(n, dtype=np.int64)
+        axw = np.empty((n, kmax))
+        idx = np.empty(kmax ** n, dtype=np.int64)
+        wts = np.empty(kmax ** n)
+        total = 0.0
+        for j in range(m):
+            for c in range(n):
+                s = 0.0
+                for a in range(d):
+                    s += points[p, a] * frames[j, a, c]
+                u[c] = (s - t0) / ht
+            cnt = _tensor_weights(u, fw[j], T, firsts, axw, counts, idx, wts)
+            acc = 0.0
+            for q in range(cnt):
+                acc += wts[q] * g[j, idx[q]]
+            total += weights[j] * acc
+        out[p] = total

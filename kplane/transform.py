@@ -1,0 +1,389 @@
+"""The k-plane transform, its dual (backprojection) and its filtered-backprojection inverse.
+
+Definitions (2310.01233, Parhi & Unser; conventions of DESIGN.md, [derived] constants in
+shared/papers/transforms.md §1, checked in ``tests/test_transform.py``):
+
+* k-plane transform  R_k f(Θ, t) = ∫_{ℝᵏ} f(Θt + Θ_⊥ s) ds = ∫ f(x) δ(Θᵀx − t) dx,
+  Θ ∈ V_n(ℝᵈ) a normal frame, t ∈ ℝⁿ, n = d − k;
+* dual transform  R_k^* g(x) = ∫_{V_n} g(Θ, Θᵀx) dμ(Θ), μ the chosen measure;
+* inversion  f = (c_{d,k}/M) R_k^* (−Δ_t)^{k/2} R_k f, with
+  c_{d,k} = Γ((d−k)/2) / ((4π)^{k/2} Γ(d/2)) and M the total mass of μ (M = 1 for the
+  probability measure, Vol V_n(ℝᵈ) for the surface measure).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+from scipy.sparse.linalg import LinearOperator
+
+from . import _kernels
+from ._validation import (as_float_array, check_choice, check_int, check_orthonormal_frames,
+                          check_positive)
+from .filters import fourier_filter
+from .stiefel import MEASURES, complete_frame, measure_mass, stiefel_quadrature
+
+__all__ = ["KPlaneTransform", "inversion_constant_prob"]
+
+
+def inversion_constant_prob(d: int, k: int) -> float:
+    """c_{d,k} = Γ((d−k)/2)/((4π)^{k/2} Γ(d/2)) for the probability measure (transforms.md §1.6)."""
+    return math.gamma((d - k) / 2) / ((4 * math.pi) ** (k / 2) * math.gamma(d / 2))
+
+
+class KPlaneTransform:
+    r"""Discrete k-plane transform between a grid (or a point cloud) and V_n(ℝᵈ) × ℝⁿ.
+
+    Parameters
+    ----------
+    shape_or_points : tuple of int or array_like (P, d)
+        Either the shape (N₁, …, N_d) of a cell-centred regular grid on the box
+        ∏[−extent_a, extent_a] (node a_i = −extent_a + (i + ½)·h_a, h_a = 2·extent_a/N_a),
+        or P points in ℝᵈ (a point cloud: the forward transform then acts on masses at
+        the points and the backprojection is evaluated at the points).
+    frames : int or array_like (m, d, n) or (m, d)
+        Normal frames Θ_j with orthonormal columns, or a number of quadrature nodes
+        (``kplane.stiefel_quadrature`` with ``rule``).  A (m, d) array means n = 1.
+    offsets : None, int or array_like (T,)
+        The offset grid, shared by the n offset axes: a regular 1-D grid of values, a
+        number T of offsets, or None.  Default: spacing equal to the smallest grid step
+        (for point clouds: R/64), covering [−R, R] with R the radius of the
+        circumscribed ball (grid) or max |x| (points).
+    k : int
+        Plane dimension, 1 ≤ k ≤ d − 1 (n = d − k must match the frames).
+    extent : float or sequence of float
+        Half-width of the grid box per axis (grids only).
+    measure : {"probability", "surface"}
+        Measure μ on V_n(ℝᵈ); the quadrature weights sum to its mass.  Default
+        ``"probability"`` (2310.01233 uses the O(d)-invariant probability measure).
+    weights : array_like (m,), optional
+        Quadrature weights for user-given frames; default equal weights summing to the
+        mass of ``measure``.
+    rule : str
+        Quadrature rule when ``frames`` is an int (see ``stiefel_quadrature``).
+    rng : None, int or Generator
+        For randomised quadrature rules.
+
+    Notes
+    -----
+    *Discretisation.*  Grid values f_j are masses f_j·h^d at the nodes.  The forward
+    transform splats each mass onto the offset grid t_i = t_0 + i·h_t with the tensor hat
+    weights φ((Θᵀx_j − t_i)/h_t)/h_tⁿ (a density in t); the backprojection interpolates
+    g(Θ_j, ·) multilinearly at Θ_jᵀx with the same weights and sums with the quadrature
+    weights w_j.  Hence, exactly (to rounding),
+
+    ⟨R_k f, g⟩ = Σ_j w_j Σ_i h_tⁿ R_k f(Θ_j, t_i) g(Θ_j, t_i) = Σ_x h^d f(x) R_k^* g(x) = ⟨f, R_k^* g⟩,
+
+    the discrete form of the continuous adjoint identity (Fubini).  The plain matrix
+    transpose (used by :meth:`aslinearoperator`) is the backprojection with weights
+    h^d/h_tⁿ in place of w_j.  The forward transform converges at second order in the
+    grid step for smooth f; the hat splatting blurs by one offset cell.
+
+    Examples
+    --------
+    Mass conservation (Fourier slice at w = 0): every projection of a Gaussian
+    integrates to ∫ e^{−|x|²} dx = π^{3/2}.
+
+    >>> import numpy as np
+    >>> R = KPlaneTransform((48, 48, 48), 20, k=2, extent=4.0)
+    >>> x = R.grid_points()
+    >>> g = R.forward(np.exp(-(x ** 2).sum(-1)))
+    >>> bool(np.allclose(g.sum(axis=1) * R.t_spacing, np.pi ** 1.5, rtol=1e-12))
+    True
+    """
+
+    def __init__(self, shape_or_points, frames, offsets=None, *, k, extent=1.0,
+                 measure="probability", weights=None, rule="auto", rng=None):
+        check_choice(measure, "measure", MEASURES)
+        self.measure = measure
+        if isinstance(shape_or_points, tuple) and all(isinstance(s, numbers.Integral) for s in shape_or_points):
+            if len(shape_or_points) < 2:
+                raise ValueError(f"shape_or_points must describe a grid in d >= 2 dimensions, got {shape_or_points}")
+            self.grid_shape = tuple(check_int(s, "shape_or_points", minimum=1) for s in shape_or_points)
+            d = len(self.grid_shape)
+            ext = np.broadcast_to(np.asarray(extent, dtype=float), (d,)) if np.ndim(extent) <= 1 else None
+            if ext is None or ext.shape != (d,):
+                raise ValueError(f"extent must be a float or {d} floats, got {extent!r}")
+            for e in ext:
+                check_positive(float(e), "extent")
+            self.extent = ext.copy()
+            self.spacing = 2 * self.extent / np.array(self.grid_shape)
+            self.origin = -self.extent + 0.5 * self.spacing
+            self.points = None
+            radius = float(np.linalg.norm(self.extent))
+            default_step = float(self.spacing.min())
+        else:
+            self.points = as_float_array(shape_or_points, "shape_or_points", ndim=2)
+            d = self.points.shape[1]
+            if d < 2:
+                raise ValueError(f"points must be in d >= 2 dimensions, got shape {self.points.shape}")
+            self.grid_shape = None
+            radius = float(np.sqrt((self.points ** 2).sum(1).max())) or 1.0
+            default_step = radius / 64
+        self.d = d
+        self.k = check_int(k, "k", minimum=1, maximum=d - 1)
+        self.n = d - self.k
+        if isinstance(frames, numbers.Integral) and not isinstance(frames, bool):
+            fr, wts = stiefel_quadrature(d, self.n, check_int(frames, "frames", minimum=1), rule=rule,
+                                         rng=rng, measure=measure)
+            if weights is not None:
+                raise ValueError("weights can only be given together with explicit frames")
+        else:
+            fr = check_orthonormal_frames(frames, "frames", d=d, n=self.n)
+            mass = measure_mass(d, self.n, measure)
+            if weights is None:
+                wts = np.full(fr.shape[0], mass / fr.shape[0])
+            else:
+                wts = as_float_array(weights, "weights", ndim=1)
+                if wts.shape[0] != fr.shape[0]:
+                    raise ValueError(f"weights must have one entry per frame ({fr.shape[0]}), got shape {wts.shape}")
+        self.frames = np.ascontiguousarray(fr)
+        self.weights = np.ascontiguousarray(wts)
+        if offsets is None or (isinstance(offsets, numbers.Integral) and not isinstance(offsets, bool)):
+            if offsets is None:
+                T = 2 * int(np.ceil(radius / default_step)) + 1
+            else:
+                T = check_int(offsets, "offsets", minimum=2)
+            half = radius if offsets is not None else default_step * (T // 2)
+            self.offsets = np.linspace(-half, half, T)
+        else:
+            off = as_float_array(offsets, "offsets", ndim=1)
+            if off.size < 2:
+                raise ValueError(f"offsets must hold at least 2 values, got {off.size}")
+            steps = np.diff(off)
+            if steps.min() <= 0 or np.ptp(steps) > 1e-9 * abs(steps.mean()):
+                raise ValueError("offsets must be a strictly increasing regular grid (equal steps)")
+            self.offsets = off
+        self.t0 = float(self.offsets[0])
+        self.t_spacing = float((self.offsets[-1] - self.offsets[0]) / (self.offsets.size - 1))
+        self.n_offsets = int(self.offsets.size)
+        self._footprints = None
+
+    # ------------------------------------------------------------------ geometry
+    @property
+    def m(self) -> int:
+        """Number of frames."""
+        return self.frames.shape[0]
+
+    @property
+    def sinogram_shape(self) -> tuple:
+        """Shape (m, T, …, T) of transformed data (n offset axes)."""
+        return (self.m,) + (self.n_offsets,) * self.n
+
+    @property
+    def cell_volume(self) -> float:
+        """h^d for grids (the quadrature weight of a node), 1 for point clouds (masses)."""
+        return float(np.prod(self.spacing)) if self.grid_shape is not None else 1.0
+
+    @property
+    def domain_shape(self) -> tuple:
+        """Shape of the function (grid) or of the masses (point cloud)."""
+        return self.grid_shape if self.grid_shape is not None else (self.points.shape[0],)
+
+    def grid_axes(self):
+        """Coordinates of the grid nodes along each axis (grids only)."""
+        self._need_grid("grid_axes")
+        return [self.origin[a] + self.spacing[a] * np.arange(N) for a, N in enumerate(self.grid_shape)]
+
+    def grid_points(self) -> np.ndarray:
+        """Grid nodes as an array of shape grid_shape + (d,)."""
+        return np.stack(np.meshgrid(*self.grid_axes(), indexing="ij"), axis=-1)
+
+    def offset_points(self) -> np.ndarray:
+        """Offset nodes t as an array of shape (T,)*n + (n,)."""
+        return np.stack(np.meshgrid(*([self.offsets] * self.n), indexing="ij"), axis=-1)
+
+    def _need_grid(self, what):
+        if self.grid_shape is None:
+            raise ValueError(f"{what} needs a grid transform; this one acts on a point cloud")
+
+    # ------------------------------------------------------------------ kernels
+    def _kernel_args(self, footprint=None):
+        fw = self.footprints if footprint is None else footprint
+        return (self.frames, fw, self.t0, self.t_spacing, self.n_offsets)
+
+    @property
+    def footprints(self) -> np.ndarray:
+        """Footprint widths w_c (in offset steps) of a grid cell, per frame and offset axis.
+
+        Along offset axis c the cell centres of one grid line along axis a project with
+        spacing h_a|Θ_ac|; the footprint is that spacing for the axis that maximises it
+        (the dominant axis of the distance-driven model), so that footprints of a line
+        of cells tile the offset axis.  Point clouds use w = 1 (hat function: linear
+        interpolation in t).
+        """
+        if self._footprints is None:
+            if self.grid_shape is None:
+                fw = np.zeros((self.m, self.n))
+            else:
+                proj = np.abs(self.frames) * self.spacing[None, :, None]
+                fw = (proj.max(axis=1) if self.n == 1 else np.sqrt((proj ** 2).sum(axis=1))) / self.t_spacing
+            self._footprints = np.ascontiguousarray(fw)
+        return self._footprints
+
+    def _splat_grid(self, f2d, scale):
+        out = np.zeros((self.m, self.n_offsets ** self.n))
+        shape = np.asarray(self.grid_shape, dtype=np.int64)
+        kern = _kernels.splat_grid_1 if self.n == 1 else _kernels.splat_grid_n
+        kern(f2d, shape, self.origin, self.spacing, *self._kernel_args(), scale, out)
+        return out
+
+    def _gather_grid(self, g2d, weights):
+        out = np.zeros((int(np.prod(self.grid_shape[:-1])), self.grid_shape[-1]))
+        shape = np.asarray(self.grid_shape, dtype=np.int64)
+        kern = _kernels.backproject_grid_1 if self.n == 1 else _kernels.backproject_grid_n
+        kern(g2d, weights, shape, self.origin, self.spacing, *self._kernel_args(), out)
+        return out.reshape(self.grid_shape)
+
+    def _check_sinogram(self, g, name="g"):
+        g = as_float_array(g, name)
+        if g.shape != self.sinogram_shape:
+            raise ValueError(f"{name} must have shape {self.sinogram_shape} (frames, offsets…), got {g.shape}")
+        return np.ascontiguousarray(g.reshape(self.m, -1))
+
+    def _check_points(self, points, name="points"):
+        pts = as_float_array(points, name, ndim=2)
+        if pts.shape[1] != self.d:
+            raise ValueError(f"{name} must have shape (P, {self.d}), got {pts.shape}")
+        return pts
+
+    # ------------------------------------------------------------------ public
+    def forward(self, f, *, quad_order=64, quad_radius=None):
+        """k-plane transform R_k f on (frames × offset grid).
+
+        Parameters
+        ----------
+        f : ndarray or callable
+            Values on the grid (shape ``grid_shape``), masses at the points (shape (P,))
+            for a point-cloud transform, or a callable f(x) taking an array (..., d) and
+            returning (...); a callable is integrated over each k-plane with a tensor
+            Gauss–Legendre rule of ``quad_order`` nodes per plane axis on
+            [−quad_radius, quad_radius]ᵏ (default: the radius of the offset grid), so f
+            should be negligible outside that ball.
+
+        Returns
+        -------
+        ndarray of shape ``sinogram_shape``: samples of R_k f(Θ_j, t) (a density in t).
+        """
+        if callable(f):
+            return self._forward_callable(f, quad_order, quad_radius)
+        f = as_float_array(f, "f")
+        if f.shape != self.domain_shape:
+            raise ValueError(f"f must have shape {self.domain_shape}, got {f.shape}")
+        scale = self.cell_volume / self.t_spacing ** self.n
+        if self.grid_shape is not None:
+            out = self._splat_grid(np.ascontiguousarray(f.reshape(-1, self.grid_shape[-1])), scale)
+        else:
+            out = self._splat_points(self.points, f, scale)
+        return out.reshape(self.sinogram_shape)
+
+    def _splat_points(self, points, masses, scale, footprint=None):
+        out = np.zeros((self.m, self.n_offsets ** self.n))
+        _kernels.splat_points(points, masses, *self._kernel_args(footprint), scale, out)
+        return out
+
+    def forward_measure(self, points, masses):
+        """Transform of the atomic measure Σ_p masses_p δ_{x_p}: Σ_p masses_p δ(Θᵀx_p − t),
+        each Dirac discretised by the hat function on the offset grid (mass preserved)."""
+        pts = self._check_points(points)
+        ms = as_float_array(masses, "masses", ndim=1)
+        if ms.shape[0] != pts.shape[0]:
+            raise ValueError(f"masses must have one entry per point ({pts.shape[0]}), got {ms.shape}")
+        out = self._splat_points(pts, ms, 1.0 / self.t_spacing ** self.n, np.zeros((self.m, self.n)))
+        return out.reshape(self.sinogram_shape)
+
+    def _forward_callable(self, f, quad_order, quad_radius):
+        q = check_int(quad_order, "quad_order", minimum=2)
+        rad = float(np.abs(self.offsets).max()) if quad_radius is None else check_positive(quad_radius, "quad_radius")
+        nodes, wq = np.polynomial.legendre.leggauss(q)
+        nodes, wq = nodes * rad, wq * rad
+        grids = np.meshgrid(*([nodes] * self.k), indexing="ij")
+        S = np.stack([g.ravel() for g in grids], axis=1)  # (q^k, k)
+        W = np.prod(np.meshgrid(*([wq] * self.k), indexing="ij"), axis=0).ravel()
+        tp = self.offset_points().reshape(-1, self.n)  # (T^n, n)
+        perp = complete_frame(self.frames)  # (m, d, k)
+        out = np.empty((self.m, tp.shape[0]))
+        for j in range(self.m):
+            base = tp @ self.frames[j].T  # (T^n, d)
+            along = S @ perp[j].T  # (q^k, d)
+            for lo in range(0, tp.shape[0], max(1, 2 ** 20 // S.shape[0])):
+                hi = min(tp.shape[0], lo + max(1, 2 ** 20 // S.shape[0]))
+                x = base[lo:hi, None, :] + along[None, :, :]
+                vals = np.asarray(f(x), dtype=np.float64)
+                if vals.shape != x.shape[:-1]:
+                    raise ValueError(f"the callable f must map points of shape (..., {self.d}) to shape (...), "
+                                     f"got {vals.shape} for input {x.shape}")
+                out[j, lo:hi] = vals @ W
+        if not np.all(np.isfinite(out)):
+            raise ValueError("the callable f returned NaN or infinite values")
+        return out.reshape(self.sinogram_shape)
+
+    def adjoint(self, g, points=None):
+        """Backprojection R_k^* g(x) = Σ_j w_j g(Θ_j, Θ_jᵀx) (multilinear interpolation in t).
+
+        Parameters
+        ----------
+        g : ndarray, shape ``sinogram_shape``
+        points : array_like (P, d), optional
+            Where to evaluate; default the grid (shape ``grid_shape``) or the point cloud.
+
+        Returns
+        -------
+        ndarray: R_k^* g on the grid, or at the points (P,).
+        """
+        g2 = self._check_sinogram(g)
+        return self._backproject(g2, self.weights, points)
+
+    def _backproject(self, g2, weights, points):
+        if points is None and self.grid_shape is not None:
+            return self._gather_grid(g2, weights)
+        pts = self.points if points is None else self._check_points(points)
+        out = np.empty(pts.shape[0])
+        _kernels.backproject_points(g2, weights, pts, *self._kernel_args(np.zeros((self.m, self.n))), out)
+        return out
+
+    def filter(self, g, filter_name="ramp"):
+        """Apply (−Δ_t)^{k/2} (multiplier |w|^k, optionally windowed) to transformed data."""
+        g = as_float_array(g, "g")
+        if g.shape != self.sinogram_shape:
+            raise ValueError(f"g must have shape {self.sinogram_shape}, got {g.shape}")
+        return fourier_filter(g, self.t_spacing, order=self.k, n_axes=self.n, filter_name=filter_name)
+
+    def inverse(self, g, *, filter_name="ramp", points=None):
+        """Filtered backprojection f = (c_{d,k}/M) R_k^* (−Δ_t)^{k/2} g.
+
+        c_{d,k} = Γ((d−k)/2)/((4π)^{k/2} Γ(d/2)) (probability measure; Helgason's k-plane
+        inversion in the normalisation of 2310.01233, [derived] in transforms.md §1.6 and
+        checked in the tests), M the total mass of the quadrature weights' measure.  The
+        result does not depend on ``measure``.
+        """
+        filtered = self.filter(g, filter_name=filter_name)
+        c = inversion_constant_prob(self.d, self.k) / measure_mass(self.d, self.n, self.measure)
+        return c * self._backproject(np.ascontiguousarray(filtered.reshape(self.m, -1)), self.weights, points)
+
+    def aslinearoperator(self) -> LinearOperator:
+        """scipy ``LinearOperator`` A with A·vec(f) = vec(R_k f) and Aᵀ its exact transpose.
+
+        ``rmatvec`` is the backprojection with weights h^d/h_tⁿ per frame (the plain
+        transpose of the forward matrix), so ``scipy.sparse.linalg.cg`` and ``lsqr`` solve
+        least-squares problems with it directly.
+        """
+        nin = int(np.prod(self.domain_shape))
+        nout = int(np.prod(self.sinogram_shape))
+        tw = np.full(self.m, self.cell_volume / self.t_spacing ** self.n)
+
+        def matvec(v):
+            return self.forward(np.asarray(v, dtype=np.float64).reshape(self.domain_shape)).ravel()
+
+        def rmatvec(v):
+            g2 = np.ascontiguousarray(np.asarray(v, dtype=np.float64).reshape(self.m, -1))
+            return self._backproject(g2, tw, None).ravel()
+
+        return LinearOperator((nout, nin), matvec=matvec, rmatvec=rmatvec, dtype=np.float64)
+
+    def __repr__(self):
+        where = f"grid {self.grid_shape}" if self.grid_shape is not None else f"{self.points.shape[0]} points"
+        return (f"KPlaneTransform(d={self.d}, k={self.k}, {where}, {self.m} frames, "
+                f"{self.n_offsets} offsets per axis, measure={self.measure!r})")
