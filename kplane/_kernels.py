@@ -85,52 +85,153 @@ def _axis_weights(u, wf, T, first, wts):
     return cnt
 
 
+# n = 1 kernels work on offset rows padded with PAD zeros on each side, so that the inner
+# loops need no bounds checks: a footprint overlapping the grid at all lies inside the
+# padded row whenever wf <= PAD - 1.
+PAD = 2
+
+
+@njit
+def _line_weight(u, wf, gp):
+    """Σ_i ht·K(t_i − s)·g[i] for n = 1, lengths in units of ht, u = (s − t0)/ht.
+
+    gp is the row g padded with PAD zeros on each side (gp[i + PAD] = g[i]).  wf > 0: the
+    footprint box [u − wf/2, u + wf/2] against the node *bins* [i − ½, i + ½] (the
+    distance-driven weights: overlap length / wf); wf = 0: a point mass, weighted by the
+    hat function (linear interpolation).  Caller guarantees the footprint meets the grid
+    and wf <= PAD − 1."""
+    if wf == 0.0:
+        x = u + PAD
+        i = int(x)
+        fr = x - i
+        return gp[i] + fr * (gp[i + 1] - gp[i])
+    lo = u - 0.5 * wf + PAD + 0.5  # bin i + PAD occupies [i, i + 1) in these units
+    hi = lo + wf
+    i = int(lo)
+    e = i + 1.0
+    if hi <= e:
+        return gp[i]
+    acc = (e - lo) * gp[i]
+    i += 1
+    while hi > i + 1.0:
+        acc += gp[i]
+        i += 1
+    acc += (hi - i) * gp[i]
+    return acc / wf
+
+
+@njit
+def _line_splat(u, wf, v, op):
+    """Transpose of :func:`_line_weight`: op[i + PAD] += v·ht·K(t_i − s)."""
+    if wf == 0.0:
+        x = u + PAD
+        i = int(x)
+        fr = x - i
+        op[i] += (1.0 - fr) * v
+        op[i + 1] += fr * v
+        return
+    lo = u - 0.5 * wf + PAD + 0.5
+    hi = lo + wf
+    i = int(lo)
+    e = i + 1.0
+    if hi <= e:
+        op[i] += v
+        return
+    vw = v / wf
+    op[i] += (e - lo) * vw
+    i += 1
+    while hi > i + 1.0:
+        op[i] += vw
+        i += 1
+    op[i] += (hi - i) * vw
+
+
+@njit
+def _line_range(wf, T):
+    """Open interval (umin, umax) of u for which the kernel meets the grid."""
+    if wf == 0.0:
+        return -1.0, float(T)
+    return -0.5 - 0.5 * wf, T - 0.5 + 0.5 * wf
+
+
 @pjit
 def splat_grid_1(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
-    """Forward transform, n = 1, of values f (rows × L) on a regular grid; out (m, T)."""
+    """Forward transform, n = 1, of values f (rows × L) on a regular grid.
+
+    out has shape (m, T + 2·PAD) (padded rows; the caller strips the padding)."""
     m = frames.shape[0]
     d = shape.shape[0]
     L = shape[d - 1]
     rows = f.shape[0]
     for j in prange(m):
         base = np.empty(1)
-        first = np.empty(1, dtype=np.int64)
-        wts = np.empty(int(fw[j, 0]) + 4)
         du = h[d - 1] * frames[j, d - 1, 0] / ht
+        wf = fw[j, 0]
+        umin, umax = _line_range(wf, T)
+        orow = out[j]
         for r in range(rows):
             _row_base(r, shape, origin, h, frames[j], base)
             u0 = (base[0] - t0) / ht
             for l in range(L):
                 v = f[r, l]
-                if v == 0.0:
-                    continue
-                cnt = _axis_weights(u0 + l * du, fw[j, 0], T, first, wts)
-                for q in range(cnt):
-                    out[j, first[0] + q] += scale * v * wts[q]
+                u = u0 + l * du
+                if v != 0.0 and u > umin and u < umax:
+                    _line_splat(u, wf, scale * v, orow)
+
+
+@njit
+def _valid_range(u0, du, umin, umax, l0, l1):
+    """Sub-range [a, b) of [l0, l1) on which umin < u0 + l·du < umax (checked exactly)."""
+    if du == 0.0:
+        if u0 > umin and u0 < umax:
+            return l0, l1
+        return l0, l0
+    if du > 0.0:
+        a = int(np.floor((umin - u0) / du)) - 1
+        b = int(np.ceil((umax - u0) / du)) + 1
+    else:
+        a = int(np.floor((umax - u0) / du)) - 1
+        b = int(np.ceil((umin - u0) / du)) + 1
+    a = max(a, l0)
+    b = min(b, l1)
+    while a < b and not (u0 + a * du > umin and u0 + a * du < umax):
+        a += 1
+    while b > a and not (u0 + (b - 1) * du > umin and u0 + (b - 1) * du < umax):
+        b -= 1
+    return a, b
 
 
 @pjit
-def backproject_grid_1(g, weights, shape, origin, h, frames, fw, t0, ht, T, out):
-    """Backprojection, n = 1, onto a regular grid: out (rows × L) += Σ_j w_j ⟨K, g_j⟩."""
+def backproject_grid_1(gp, weights, shape, origin, h, frames, fw, t0, ht, T, lrange, out):
+    """Backprojection, n = 1, onto a regular grid: out (rows × L) += Σ_j w_j ⟨K, g_j⟩.
+
+    gp has shape (m, T + 2·PAD): the data padded with PAD zeros on each side.  Only
+    columns lrange[r, 0] <= l < lrange[r, 1] of row r are computed (the others stay 0)."""
     m = frames.shape[0]
     d = shape.shape[0]
-    L = shape[d - 1]
     rows = out.shape[0]
     for r in prange(rows):
         base = np.empty(1)
-        first = np.empty(1, dtype=np.int64)
-        wts = np.empty(int(fw[:, 0].max()) + 4)
+        orow = out[r]
         for j in range(m):
             wj = weights[j]
+            wf = fw[j, 0]
+            umin, umax = _line_range(wf, T)
+            grow = gp[j]
             _row_base(r, shape, origin, h, frames[j], base)
             u0 = (base[0] - t0) / ht
             du = h[d - 1] * frames[j, d - 1, 0] / ht
-            for l in range(L):
-                cnt = _axis_weights(u0 + l * du, fw[j, 0], T, first, wts)
-                acc = 0.0
-                for q in range(cnt):
-                    acc += wts[q] * g[j, first[0] + q]
-                out[r, l] += wj * acc
+            a, b = _valid_range(u0, du, umin, umax, lrange[r, 0], lrange[r, 1])
+            if wf == 0.0:  # hat: linear interpolation, inlined for speed
+                x0 = u0 + PAD
+                for l in range(a, b):
+                    x = x0 + l * du
+                    i = int(x)
+                    fr = x - i
+                    orow[l] += wj * (grow[i] + fr * (grow[i + 1] - grow[i]))
+            else:
+                for l in range(a, b):
+                    orow[l] += wj * _line_weight(u0 + l * du, wf, grow)
 
 
 @njit

@@ -223,18 +223,37 @@ class KPlaneTransform:
             self._footprints = np.ascontiguousarray(fw)
         return self._footprints
 
+    def _check_footprints_fit(self):
+        if self.n == 1 and self.footprints.max() > _kernels.PAD - 1:
+            raise ValueError(f"offset spacing {self.t_spacing:g} is finer than the grid step allows: the "
+                             f"cell footprint spans {self.footprints.max():.3g} offset steps (at most "
+                             f"{_kernels.PAD - 1}); use offsets with spacing >= "
+                             f"{self.footprints.max() * self.t_spacing / (_kernels.PAD - 1):g}")
+
     def _splat_grid(self, f2d, scale):
-        out = np.zeros((self.m, self.n_offsets ** self.n))
         shape = np.asarray(self.grid_shape, dtype=np.int64)
-        kern = _kernels.splat_grid_1 if self.n == 1 else _kernels.splat_grid_n
-        kern(f2d, shape, self.origin, self.spacing, *self._kernel_args(), scale, out)
+        if self.n == 1:
+            self._check_footprints_fit()
+            out = np.zeros((self.m, self.n_offsets + 2 * _kernels.PAD))
+            _kernels.splat_grid_1(f2d, shape, self.origin, self.spacing, *self._kernel_args(), scale, out)
+            return out[:, _kernels.PAD:_kernels.PAD + self.n_offsets]
+        out = np.zeros((self.m, self.n_offsets ** self.n))
+        _kernels.splat_grid_n(f2d, shape, self.origin, self.spacing, *self._kernel_args(), scale, out)
         return out
 
-    def _gather_grid(self, g2d, weights):
+    def _gather_grid(self, g2d, weights, lrange=None):
         out = np.zeros((int(np.prod(self.grid_shape[:-1])), self.grid_shape[-1]))
         shape = np.asarray(self.grid_shape, dtype=np.int64)
-        kern = _kernels.backproject_grid_1 if self.n == 1 else _kernels.backproject_grid_n
-        kern(g2d, weights, shape, self.origin, self.spacing, *self._kernel_args(), out)
+        if self.n == 1:
+            self._check_footprints_fit()
+            gp = np.pad(g2d, ((0, 0), (_kernels.PAD, _kernels.PAD)))
+            if lrange is None:
+                lrange = np.zeros((out.shape[0], 2), dtype=np.int64)
+                lrange[:, 1] = out.shape[1]
+            _kernels.backproject_grid_1(gp, weights, shape, self.origin, self.spacing, *self._kernel_args(),
+                                        lrange, out)
+        else:
+            _kernels.backproject_grid_n(g2d, weights, shape, self.origin, self.spacing, *self._kernel_args(), out)
         return out.reshape(self.grid_shape)
 
     def _check_sinogram(self, g, name="g"):
