@@ -255,7 +255,7 @@ def _hankel(profile, d, taus, r_max, n_s):
     return (2 * math.pi) ** (d / 2) * out
 
 
-def rtv_radial(profile, d: int, *, fourier=None, r_max=None, tau_max=None, n_nodes: int = 600) -> float:
+def rtv_radial(profile, d: int, *, fourier=None, r_max=None, tau_max=None, n_nodes: int = 400) -> float:
     """R-norm of a radial function f(x) = F(|x|) on ℝᵈ by quadrature.
 
     ‖f‖_R = γ_d |S^{d−1}| ∫_ℝ |h(t)| dt with h = ∂_t² Λ^{d−1} ρ, ρ = R f(ξ, ·), computed
@@ -281,7 +281,8 @@ def rtv_radial(profile, d: int, *, fourier=None, r_max=None, tau_max=None, n_nod
         Truncations in r and τ; by default where r^{d−1}|F| and τ^{d+1}|f̂| fall below
         1e-17 of their maxima.
     n_nodes : int
-        Gauss–Legendre nodes in τ (and 4·n_nodes in r).
+        Gauss–Legendre nodes in τ (the r-quadrature of the Hankel transform gets
+        400 + 12 τ_max r_max/π nodes).
 
     Returns
     -------
@@ -316,19 +317,32 @@ def rtv_radial(profile, d: int, *, fourier=None, r_max=None, tau_max=None, n_nod
     else:
         r_max = check_positive(r_max, "r_max")
     if fourier is None:
-        fhat = lambda tau: _hankel(profile, d, tau, r_max, max(4 * n_nodes, 400))
+        def fhat(tau):
+            tau = np.asarray(tau, dtype=float)
+            osc = float(np.max(tau)) * r_max / math.pi     # oscillations of J over [0, r_max]
+            return _hankel(profile, d, tau, r_max, int(min(20000, 400 + 12 * osc)))
     else:
         if not callable(fourier):
             raise TypeError("fourier must be a callable f̂(τ)")
         fhat = lambda tau: np.asarray(fourier(np.asarray(tau, dtype=float)), dtype=float)
     if tau_max is None:
-        # the Hankel quadrature has an absolute noise floor ~1e-13 |f̂(0)|: cut there
+        # the Hankel quadrature has an absolute noise floor ~1e-13 |f̂(0)|: cut above it.
+        # Scan [0, T] for T = 50/r_max, 100/r_max, ... until τ^{d+1}|f̂| has fallen below
+        # cut · max after its peak.
         cut = 1e-17 if fourier is not None else 1e-11
-        tau = np.linspace(1e-3, 400.0 / r_max * 8, 401)
-        vals = np.abs(fhat(tau)) * tau ** (d + 1)
-        top = int(np.argmax(vals))
-        small = np.nonzero(vals[top:] < cut * vals[top])[0]
-        tau_max = float(tau[top + small[0]] if len(small) else tau[-1])
+        T = 50.0 / r_max
+        for _ in range(8):
+            tau = np.linspace(T / 200, T, 200)
+            vals = np.abs(fhat(tau)) * tau ** (d + 1)
+            top = int(np.argmax(vals))
+            small = np.nonzero(vals[top:] < cut * vals[top])[0]
+            if len(small):
+                tau_max = float(tau[top + small[0]])
+                break
+            T *= 2
+        else:
+            raise ValueError("the Fourier transform of the profile does not decay fast enough; "
+                             "pass tau_max (the R-norm of a non-smooth profile may be infinite)")
     else:
         tau_max = check_positive(tau_max, "tau_max")
     x, w = np.polynomial.legendre.leggauss(n_nodes)
