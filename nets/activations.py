@@ -251,6 +251,10 @@ class NormActivation(Activation):
     def green_order(self, n):
         return n + 1
 
+    def green_scale(self, n):
+        # 1 / C(n, n+1) = −2ⁿ π^{(n−1)/2} Γ((n+1)/2), written out to keep n = 1 exact (−2)
+        return -(2.0 ** n) * math.pi ** ((n - 1) / 2) * math.gamma((n + 1) / 2)
+
 
 class Polyharmonic(Activation):
     """Polyharmonic profile of order g: ρ(y) = |y|^{g−n} (log|y| if g − n ∈ 2ℕ₀) on ℝⁿ.
