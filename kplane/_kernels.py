@@ -154,31 +154,6 @@ def _line_range(wf, T):
     return -0.5 - 0.5 * wf, T - 0.5 + 0.5 * wf
 
 
-@pjit
-def splat_grid_1(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
-    """Forward transform, n = 1, of values f (rows × L) on a regular grid.
-
-    out has shape (m, T + 2·PAD) (padded rows; the caller strips the padding)."""
-    m = frames.shape[0]
-    d = shape.shape[0]
-    L = shape[d - 1]
-    rows = f.shape[0]
-    for j in prange(m):
-        base = np.empty(1)
-        du = h[d - 1] * frames[j, d - 1, 0] / ht
-        wf = fw[j, 0]
-        umin, umax = _line_range(wf, T)
-        orow = out[j]
-        for r in range(rows):
-            _row_base(r, shape, origin, h, frames[j], base)
-            u0 = (base[0] - t0) / ht
-            for l in range(L):
-                v = f[r, l]
-                u = u0 + l * du
-                if v != 0.0 and u > umin and u < umax:
-                    _line_splat(u, wf, scale * v, orow)
-
-
 @njit
 def _valid_range(u0, du, umin, umax, l0, l1):
     """Sub-range [a, b) of [l0, l1) on which umin < u0 + l·du < umax (checked exactly)."""
@@ -201,37 +176,110 @@ def _valid_range(u0, du, umin, umax, l0, l1):
     return a, b
 
 
+# Cache blocking for the n = 1 grid kernels: a block of rows is reused across a block of
+# frames while both sit in the L2 cache.
+ROW_BLOCK = 32
+FRAME_BLOCK = 32
+
+
+@njit
+def _splat_row_1(f, r, l0, l1, u0, du, wf, scale, orow):
+    """Splat grid row r (columns l0..l1−1, all meeting the grid) into one padded row."""
+    if wf > 0.0 and wf <= 1.0:  # footprint meets at most two bins: branch-free weights
+        lo0 = u0 - 0.5 * wf + PAD + 0.5
+        for l in range(l0, l1):
+            v = f[r, l]
+            if v != 0.0:
+                lo = lo0 + l * du
+                i = int(lo)
+                c = (lo + wf - i - 1.0) / wf
+                c = c if c > 0.0 else 0.0
+                sv = scale * v
+                orow[i] += sv * (1.0 - c)
+                orow[i + 1] += sv * c
+    else:
+        for l in range(l0, l1):
+            v = f[r, l]
+            if v != 0.0:
+                _line_splat(u0 + l * du, wf, scale * v, orow)
+
+
+@pjit
+def splat_grid_1(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
+    """Forward transform, n = 1, of values f (rows × L) on a regular grid.
+
+    out has shape (m, T + 2·PAD) (padded rows; the caller strips the padding).  Parallel
+    over blocks of frames; each thread owns its frames' output rows."""
+    m = frames.shape[0]
+    d = shape.shape[0]
+    L = shape[d - 1]
+    rows = f.shape[0]
+    nfb = (m + FRAME_BLOCK - 1) // FRAME_BLOCK
+    for fb in prange(nfb):
+        base = np.empty(1)
+        j1 = min(m, (fb + 1) * FRAME_BLOCK)
+        for r0 in range(0, rows, ROW_BLOCK):
+            r1 = min(rows, r0 + ROW_BLOCK)
+            for j in range(fb * FRAME_BLOCK, j1):
+                du = h[d - 1] * frames[j, d - 1, 0] / ht
+                wf = fw[j, 0]
+                umin, umax = _line_range(wf, T)
+                orow = out[j]
+                for r in range(r0, r1):
+                    _row_base(r, shape, origin, h, frames[j], base)
+                    u0 = (base[0] - t0) / ht
+                    a, b = _valid_range(u0, du, umin, umax, 0, L)
+                    _splat_row_1(f, r, a, b, u0, du, wf, scale, orow)
+
+
+@njit
+def _gather_row_1(grow, wj, l0, l1, u0, du, wf, orow):
+    """orow[l] += wj·Σ_i ht·K(t_i − s_l) g[i] for columns l0..l1−1 (all meeting the grid)."""
+    if wf == 0.0:  # hat: linear interpolation
+        x0 = u0 + PAD
+        for l in range(l0, l1):
+            x = x0 + l * du
+            i = int(x)
+            fr = x - i
+            orow[l] += wj * (grow[i] + fr * (grow[i + 1] - grow[i]))
+    elif wf <= 1.0:  # footprint meets at most two bins: branch-free weights
+        lo0 = u0 - 0.5 * wf + PAD + 0.5
+        for l in range(l0, l1):
+            lo = lo0 + l * du
+            i = int(lo)
+            c = (lo + wf - i - 1.0) / wf
+            c = c if c > 0.0 else 0.0
+            orow[l] += wj * (grow[i] + c * (grow[i + 1] - grow[i]))
+    else:
+        for l in range(l0, l1):
+            orow[l] += wj * _line_weight(u0 + l * du, wf, grow)
+
+
 @pjit
 def backproject_grid_1(gp, weights, shape, origin, h, frames, fw, t0, ht, T, lrange, out):
     """Backprojection, n = 1, onto a regular grid: out (rows × L) += Σ_j w_j ⟨K, g_j⟩.
 
     gp has shape (m, T + 2·PAD): the data padded with PAD zeros on each side.  Only
-    columns lrange[r, 0] <= l < lrange[r, 1] of row r are computed (the others stay 0)."""
+    columns lrange[r, 0] <= l < lrange[r, 1] of row r are computed (the others stay 0).
+    Parallel over blocks of output rows."""
     m = frames.shape[0]
     d = shape.shape[0]
     rows = out.shape[0]
-    for r in prange(rows):
+    nrb = (rows + ROW_BLOCK - 1) // ROW_BLOCK
+    for rb in prange(nrb):
         base = np.empty(1)
-        orow = out[r]
-        for j in range(m):
-            wj = weights[j]
-            wf = fw[j, 0]
-            umin, umax = _line_range(wf, T)
-            grow = gp[j]
-            _row_base(r, shape, origin, h, frames[j], base)
-            u0 = (base[0] - t0) / ht
-            du = h[d - 1] * frames[j, d - 1, 0] / ht
-            a, b = _valid_range(u0, du, umin, umax, lrange[r, 0], lrange[r, 1])
-            if wf == 0.0:  # hat: linear interpolation, inlined for speed
-                x0 = u0 + PAD
-                for l in range(a, b):
-                    x = x0 + l * du
-                    i = int(x)
-                    fr = x - i
-                    orow[l] += wj * (grow[i] + fr * (grow[i + 1] - grow[i]))
-            else:
-                for l in range(a, b):
-                    orow[l] += wj * _line_weight(u0 + l * du, wf, grow)
+        r1 = min(rows, (rb + 1) * ROW_BLOCK)
+        for j0 in range(0, m, FRAME_BLOCK):
+            for r in range(rb * ROW_BLOCK, r1):
+                orow = out[r]
+                for j in range(j0, min(m, j0 + FRAME_BLOCK)):
+                    wf = fw[j, 0]
+                    umin, umax = _line_range(wf, T)
+                    _row_base(r, shape, origin, h, frames[j], base)
+                    u0 = (base[0] - t0) / ht
+                    du = h[d - 1] * frames[j, d - 1, 0] / ht
+                    a, b = _valid_range(u0, du, umin, umax, lrange[r, 0], lrange[r, 1])
+                    _gather_row_1(gp[j], weights[j], a, b, u0, du, wf, orow)
 
 
 @njit
