@@ -93,6 +93,10 @@ def filter_multiplier(P: int, spacing: float, *, order: int, n_axes: int = 1,
         else:
             mult = np.abs(omega) ** order
         mult = mult * _window_1d(P, filter_name)
+        # a real filter of real data: only the even part of the multiplier acts (this is
+        # what taking the real part after a complex FFT does; it matters for the
+        # hamming/hann windows, whose DFT layouts are not exactly even)
+        mult = 0.5 * (mult + np.roll(mult[::-1], 1))
     else:
         grids = np.meshgrid(*([omega] * n_axes), indexing="ij")
         mult = sum(g ** 2 for g in grids) ** (order / 2)

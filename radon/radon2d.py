@@ -154,6 +154,8 @@ def iradon(radon_image, theta=None, output_size=None, filter_name="ramp",
         Side of the square reconstruction; default n_detectors if ``circle`` else
         ⌊n_detectors/√2⌋.
     filter_name : {"ramp", "shepp-logan", "cosine", "hamming", "hann", None}
+        ``None``: no filter, the plain backprojection π/(2N)·Σ_j g_j(ξ_jᵀx), scaled as
+        scikit-image does.
     interpolation : {"linear"}
         Only linear interpolation is provided (scikit-image's default).
     circle : bool
@@ -196,5 +198,9 @@ def iradon(radon_image, theta=None, output_size=None, filter_name="ramp",
         inside = radius ** 2 - dr ** 2 >= 0
         lrange[:, 0] = np.where(inside, np.maximum(radius - half, 0), 0)
         lrange[:, 1] = np.where(inside, np.minimum(radius + half + 1, output_size), 0)
-    rec = 0.5 * op._gather_grid(np.ascontiguousarray(filtered), op.weights, lrange)
+    # c_{2,1} = 1/2 with the probability measure on the half circle; without a filter
+    # scikit-image returns π/(2N)·Σ_j g_j, i.e. half the backprojection with the arc-length
+    # measure on [0, π): kept for drop-in compatibility
+    scale = 0.5 if filter_name is not None else 0.5 * np.pi
+    rec = scale * op._gather_grid(np.ascontiguousarray(filtered), op.weights, lrange)
     return rec.astype(out_dtype, copy=False)
