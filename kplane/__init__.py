@@ -6,11 +6,13 @@ Conventions (DESIGN.md): k is the plane dimension, n = d − k the codimension; 
 ``kplane.symbolic`` (imported on demand).
 """
 
+from . import closed_forms as _closed_forms
 from . import filters as _filters
 from . import stiefel as _stiefel
 from . import transform as _transform
+from .closed_forms import *  # noqa: F401,F403
 from .filters import *  # noqa: F401,F403
 from .stiefel import *  # noqa: F401,F403
 from .transform import *  # noqa: F401,F403
 
-__all__ = _stiefel.__all__ + _transform.__all__ + _filters.__all__
+__all__ = _stiefel.__all__ + _transform.__all__ + _filters.__all__ + _closed_forms.__all__
