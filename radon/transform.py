@@ -72,11 +72,17 @@ class RadonTransform(KPlaneTransform):
         -------
         lhs : ndarray (m, W) complex
             ∫ R f(ξ_j, t) e^{−iωt} dt by the trapezoidal sum over the offset grid, divided
-            by the Fourier transform of the discretisation kernel (footprint box × node
-            hat: sinc(ω w/2)·sinc²(ω h_t/2)), which the forward transform multiplies in.
+            by the Fourier transform sinc(ωw/2)·sinc(ωh_t/2) of the discretisation kernel
+            (cell footprint box of width w against detector bins of width h_t), which the
+            forward transform multiplies in.
         rhs : ndarray (m, W) complex
             Σ_x h^d f(x) e^{−iω⟨ξ_j, x⟩}, the Fourier transform of the sampled function,
             computed directly (independent of the transform kernels).
+
+        Notes
+        -----
+        The two sides differ by the aliasing of the kernel on the offset grid (terms at
+        ω + 2πk/h_t), which vanishes at second order as the grid is refined for smooth f.
         """
         self._need_grid("fourier_slice")
         f = as_float_array(f, "f")
@@ -86,7 +92,7 @@ class RadonTransform(KPlaneTransform):
         lhs = (g @ phase) * self.t_spacing
         sinc = lambda z: np.sinc(z / np.pi)  # noqa: E731  sin(z)/z
         fw = self.footprints[:, 0] * self.t_spacing  # physical footprint widths
-        kern = sinc(np.outer(fw, w) / 2) * sinc(w * self.t_spacing / 2)[None, :] ** 2
+        kern = sinc(np.outer(fw, w) / 2) * sinc(w * self.t_spacing / 2)[None, :]
         lhs = lhs / kern
         x = self.grid_points().reshape(-1, self.d)
         fv = f.ravel() * self.cell_volume
