@@ -62,7 +62,7 @@ def as_float_array(value, name: str, *, ndim=None, dtype=np.float64, allow_empty
                              f"got shape {arr.shape}")
     if arr.size == 0 and not allow_empty:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
-    out = np.ascontiguousarray(arr, dtype=dtype)
+    out = np.asarray(arr, dtype=dtype, order="C")  # keeps 0-d input 0-d
     if copy and out is arr:
         out = out.copy()
     if finite and out.size and not np.all(np.isfinite(out)):
