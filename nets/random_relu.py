@@ -68,14 +68,17 @@ def sphere_moment(p, d: int, measure: str = "probability") -> float:
 
     Examples
     --------
-    >>> round(sphere_moment(3, 2) * 3 * math.pi / 4, 14), sphere_moment(3, 3), sphere_moment(2, 7)
-    (1.0, 0.25, 0.14285714285714285)
+    >>> [round(v, 14) for v in (sphere_moment(3, 2) * 3 * math.pi / 4, sphere_moment(3, 3), sphere_moment(2, 7) * 7)]
+    [1.0, 0.25, 1.0]
     """
     d = check_int(d, "d", minimum=1)
     p = check_positive(p, "p", strict=False)
     check_choice(measure, "measure", MEASURES)
-    value = math.exp(math.lgamma(d / 2) + math.lgamma((p + 1) / 2) - 0.5 * math.log(math.pi)
-                     - math.lgamma((d + p) / 2))
+    if d + p < 170:
+        value = math.gamma(d / 2) * math.gamma((p + 1) / 2) / (math.sqrt(math.pi) * math.gamma((d + p) / 2))
+    else:
+        value = math.exp(math.lgamma(d / 2) + math.lgamma((p + 1) / 2) - 0.5 * math.log(math.pi)
+                         - math.lgamma((d + p) / 2))
     return value * (sphere_area(d) if measure == "surface" else 1.0)
 
 
@@ -235,13 +238,13 @@ class RandomReLUProcess:
     >>> x = np.array([0.3, -0.4, 1.2])
     >>> bool(np.isclose(proc.variance(x), 2.0 * 0.25 * np.linalg.norm(x) ** 3 / 3))
     True
-    >>> float(proc.autocovariance(x, -x))
-    0.0
+    >>> abs(float(proc.autocovariance(x, -x))) < 1e-15
+    True
 
     A realisation is a ShallowNetwork with s(0) = 0 and ∇s(0) = 0:
 
     >>> net = proc.sample(size=None, rng=0)
-    >>> float(net(np.zeros((1, 3)))[0]), np.abs(net.gradient(np.zeros((1, 3)))).max()
+    >>> float(net(np.zeros((1, 3)))[0]), float(np.abs(net.gradient(np.zeros((1, 3)))).max())
     (0.0, 0.0)
     """
 
