@@ -61,21 +61,32 @@ class KPlaneTransform:
         Quadrature rule when ``frames`` is an int (see ``stiefel_quadrature``).
     rng : None, int or Generator
         For randomised quadrature rules.
+    kernel : {"box", "hat"}, optional
+        Offset-node model of the discretisation (see Notes).  Default ``"box"`` for
+        hyperplanes (n = 1, distance-driven) and ``"hat"`` otherwise.
 
     Notes
     -----
-    *Discretisation.*  Grid values f_j are masses f_j·h^d at the nodes.  The forward
-    transform splats each mass onto the offset grid t_i = t_0 + i·h_t with the tensor hat
-    weights φ((Θᵀx_j − t_i)/h_t)/h_tⁿ (a density in t); the backprojection interpolates
-    g(Θ_j, ·) multilinearly at Θ_jᵀx with the same weights and sums with the quadrature
-    weights w_j.  Hence, exactly (to rounding),
+    *Discretisation.*  Grid values f_j are masses f_j·h^d at the nodes x_j.  Each mass is
+    spread over a *footprint*, a box of width w_c along offset axis c (w_c is the spacing
+    of the projected nodes of one grid line along the dominant axis: see
+    :attr:`footprints`; point clouds have w = 0), and met by the offset nodes
+    t_i = t_0 + i·h_t either through *bins* [t_i − h_t/2, t_i + h_t/2] (``kernel="box"``,
+    the distance-driven model of De Man & Basu, 2004: footprints of a grid line tile the
+    t axis, bins tile it too) or through the *hat* function of width h_t
+    (``kernel="hat"``, separable over the n offset axes).  With K the resulting kernel
+    (unit mass in t), the forward transform is R_k f(Θ_j, t_i) ≈ Σ_x h^d f(x) K(t_i − Θ_jᵀx)
+    and the backprojection R_k^* g(x) ≈ Σ_j w_j Σ_i h_tⁿ K(t_i − Θ_jᵀx) g(Θ_j, t_i), with
+    the same weights; hence, exactly (to rounding),
 
     ⟨R_k f, g⟩ = Σ_j w_j Σ_i h_tⁿ R_k f(Θ_j, t_i) g(Θ_j, t_i) = Σ_x h^d f(x) R_k^* g(x) = ⟨f, R_k^* g⟩,
 
     the discrete form of the continuous adjoint identity (Fubini).  The plain matrix
     transpose (used by :meth:`aslinearoperator`) is the backprojection with weights
     h^d/h_tⁿ in place of w_j.  The forward transform converges at second order in the
-    grid step for smooth f; the hat splatting blurs by one offset cell.
+    grid step for smooth f (it is the exact transform convolved with K, whose width is
+    O(h), up to aliasing).  The Fourier transform of K is sinc(τw/2)·sinc(τh_t/2) (box)
+    or sinc(τw/2)·sinc²(τh_t/2) (hat) per offset axis.
 
     Examples
     --------
@@ -94,9 +105,11 @@ class KPlaneTransform:
     """
 
     def __init__(self, shape_or_points, frames, offsets=None, *, k, extent=1.0,
-                 measure="probability", weights=None, rule="auto", rng=None):
+                 measure="probability", weights=None, rule="auto", rng=None, kernel=None):
         check_choice(measure, "measure", MEASURES)
         self.measure = measure
+        if kernel is not None:
+            check_choice(kernel, "kernel", ("box", "hat"))
         if isinstance(shape_or_points, tuple) and all(isinstance(s, numbers.Integral) for s in shape_or_points):
             if len(shape_or_points) < 2:
                 raise ValueError(f"shape_or_points must describe a grid in d >= 2 dimensions, got {shape_or_points}")
@@ -159,6 +172,9 @@ class KPlaneTransform:
         self.t_spacing = float((self.offsets[-1] - self.offsets[0]) / (self.offsets.size - 1))
         self.n_offsets = int(self.offsets.size)
         self._footprints = None
+        self.kernel = kernel if kernel is not None else ("box" if self.n == 1 else "hat")
+        if self.kernel == "box" and self.n != 1:
+            raise ValueError(f"kernel='box' (distance-driven bins) is for hyperplanes (n = 1) only, got n = {self.n}")
 
     # ------------------------------------------------------------------ geometry
     @property
@@ -223,7 +239,7 @@ class KPlaneTransform:
         return self._footprints
 
     def _check_footprints_fit(self):
-        if self.n == 1 and self.footprints.max() > _kernels.PAD - 1:
+        if self.n == 1 and self.footprints.max() > _kernels.PAD - 1 + 1e-9:
             raise ValueError(f"offset spacing {self.t_spacing:g} is finer than the grid step allows: the "
                              f"cell footprint spans {self.footprints.max():.3g} offset steps (at most "
                              f"{_kernels.PAD - 1}); use offsets with spacing >= "
@@ -231,7 +247,7 @@ class KPlaneTransform:
 
     def _splat_grid(self, f2d, scale):
         shape = np.asarray(self.grid_shape, dtype=np.int64)
-        if self.n == 1:
+        if self.kernel == "box":
             self._check_footprints_fit()
             out = np.zeros((self.m, self.n_offsets + 2 * _kernels.PAD))
             _kernels.splat_grid_1(f2d, shape, self.origin, self.spacing, *self._kernel_args(), scale, out)
@@ -243,7 +259,7 @@ class KPlaneTransform:
     def _gather_grid(self, g2d, weights, lrange=None, footprint=None):
         out = np.zeros((int(np.prod(self.grid_shape[:-1])), self.grid_shape[-1]))
         shape = np.asarray(self.grid_shape, dtype=np.int64)
-        if self.n == 1:
+        if self.kernel == "box" or (self.n == 1 and footprint is not None and not footprint.any()):
             self._check_footprints_fit()
             gp = np.pad(g2d, ((0, 0), (_kernels.PAD, _kernels.PAD)))
             if lrange is None:

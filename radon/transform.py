@@ -43,7 +43,7 @@ class RadonTransform(KPlaneTransform):
     """
 
     def __init__(self, shape_or_points, directions, offsets=None, *, extent=1.0,
-                 measure="probability", weights=None, rule="auto", rng=None):
+                 measure="probability", weights=None, rule="auto", rng=None, kernel=None):
         if isinstance(shape_or_points, tuple):
             d = len(shape_or_points)
         else:
@@ -52,7 +52,7 @@ class RadonTransform(KPlaneTransform):
             raise ValueError(f"shape_or_points must describe a grid or points in d >= 2 dimensions, "
                              f"got {shape_or_points!r:.60}")
         super().__init__(shape_or_points, directions, offsets, k=d - 1, extent=extent,
-                         measure=measure, weights=weights, rule=rule, rng=rng)
+                         measure=measure, weights=weights, rule=rule, rng=rng, kernel=kernel)
 
     @property
     def directions(self) -> np.ndarray:
@@ -73,8 +73,8 @@ class RadonTransform(KPlaneTransform):
         lhs : ndarray (m, W) complex
             ∫ R f(ξ_j, t) e^{−iωt} dt by the trapezoidal sum over the offset grid, divided
             by the Fourier transform sinc(ωw/2)·sinc(ωh_t/2) of the discretisation kernel
-            (cell footprint box of width w against detector bins of width h_t), which the
-            forward transform multiplies in.
+            (cell footprint box of width w against detector bins of width h_t; squared
+            second factor for ``kernel="hat"``), which the forward transform multiplies in.
         rhs : ndarray (m, W) complex
             Σ_x h^d f(x) e^{−iω⟨ξ_j, x⟩}, the Fourier transform of the sampled function,
             computed directly (independent of the transform kernels).
@@ -92,7 +92,8 @@ class RadonTransform(KPlaneTransform):
         lhs = (g @ phase) * self.t_spacing
         sinc = lambda z: np.sinc(z / np.pi)  # noqa: E731  sin(z)/z
         fw = self.footprints[:, 0] * self.t_spacing  # physical footprint widths
-        kern = sinc(np.outer(fw, w) / 2) * sinc(w * self.t_spacing / 2)[None, :]
+        bins = sinc(w * self.t_spacing / 2) ** (1 if self.kernel == "box" else 2)
+        kern = sinc(np.outer(fw, w) / 2) * bins[None, :]
         lhs = lhs / kern
         x = self.grid_points().reshape(-1, self.d)
         fv = f.ravel() * self.cell_volume
