@@ -2,22 +2,26 @@
 
 Discretisation shared by every kernel (see ``KPlaneTransform`` Notes): offsets lie on a
 regular grid t_i = t0 + i·ht (i = 0..T−1) on each of the n axes.  A mass at x, with
-projection s = Θᵀx, interacts with the offset node t_i through the separable kernel
+projection s = Θᵀx, is spread over its *footprint*, a box of width w_c along offset axis
+c (w = 0 for point masses), and meets the offset nodes through
 
-    ht·K(t_i − s) = Π_c (1/w_c) ∫_{s_c − w_c/2}^{s_c + w_c/2} φ((τ − t_ic)/ht) dτ/ht,  φ(u) = max(0, 1 − |u|),
+* ``kernel="box"`` (n = 1 grids, the distance-driven model of De Man & Basu, 2004): the
+  node *bins* [t_i − ht/2, t_i + ht/2]; weight = overlap length / w
+  (:func:`_line_weight`, branch-free fast paths when w <= ht);
+* ``kernel="hat"`` (n >= 2, and on request for n = 1): the node's hat function of width
+  ht, separable over the offset axes: ht·K(t_i − s) = Π_c (1/w_c) ∫ φ((τ − t_ic)/ht) dτ/ht
+  over the footprint (:func:`_axis_weights`); for w = 0 this is the hat itself (linear
+  interpolation).
 
-the mass's *footprint* (a box of width w_c on axis c, as in the distance-driven model
-of De Man & Basu, 2004) convolved with the node's hat function of width ht.  It is a
-partition of unity over the offset nodes (Σ_i ht K(t_i − s) = 1 for every s inside the
-grid) and, when the projected cells of a grid line are spaced w_c apart, over the masses
-as well; for w_c = 0 (point masses) it is the hat function itself (linear
-interpolation).  The forward kernels *splat*
-with K and the backprojection kernels *gather* with the very same weights, so the two are
-exact transposes of each other.  Nodes outside 0..T−1 are dropped by both.
+Both are partitions of unity over the offset nodes, and the footprints of one grid line
+tile the t axis, so the forward transform converges at second order.  The forward
+kernels *splat* with K and the backprojection kernels *gather* with the very same
+weights, so the two are exact transposes of each other.  Nodes outside 0..T−1 are
+dropped by both.
 
-Forward kernels are parallel over frames (each thread owns one frame's output slice,
-no races); backprojection kernels are parallel over output points.  Nothing of size
-(points × frames) is ever allocated.
+Forward kernels are parallel over (blocks of) frames, each thread owning its frames'
+output rows (no races); backprojection kernels are parallel over (blocks of) output
+points.  Nothing of size (points × frames) is ever allocated.
 """
 
 from __future__ import annotations

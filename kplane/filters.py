@@ -149,15 +149,19 @@ def fourier_filter(g, spacing: float, *, order: int, n_axes: int = 1,
     if any(s != T for s in g.shape[g.ndim - n_axes:]):
         raise ValueError(f"the last {n_axes} axes of g must have equal lengths, got shape {g.shape}")
     P = padded_length(T)
-    axes = tuple(range(g.ndim - n_axes, g.ndim))
     mult = filter_multiplier(P, spacing, order=order, n_axes=n_axes, filter_name=filter_name)
-    G = _fft.rfftn(g, s=(P,) * n_axes, axes=axes, workers=-1) if n_axes > 1 else None
-    if n_axes == 1:
-        G = _fft.rfft(g, n=P, axis=-1, workers=-1)
-        G *= mult[: P // 2 + 1]
-        out = _fft.irfft(G, n=P, axis=-1, workers=-1)
-    else:
-        G *= mult[..., : P // 2 + 1]
-        out = _fft.irfftn(G, s=(P,) * n_axes, axes=axes, workers=-1)
-    sl = (Ellipsis,) + (slice(0, T),) * n_axes
-    return np.ascontiguousarray(out[sl])
+    half = mult[..., : P // 2 + 1]
+    lead = g.shape[: g.ndim - n_axes]
+    flat = g.reshape((-1,) + g.shape[g.ndim - n_axes:])
+    out = np.empty_like(flat)
+    axes = tuple(range(1, n_axes + 1))
+    # chunk the leading axis so the padded spectra stay below ~256 MB (n >= 2 grows as Pⁿ)
+    chunk = max(1, int(2 ** 28 // (16 * (P // 2 + 1) * P ** (n_axes - 1))))
+    crop = (slice(None),) + (slice(0, T),) * n_axes
+    for lo in range(0, flat.shape[0], chunk):
+        block = flat[lo:lo + chunk]
+        G = _fft.rfftn(block, s=(P,) * n_axes, axes=axes, workers=-1)
+        G *= half
+        out[lo:lo + chunk] = _fft.irfftn(G, s=(P,) * n_axes, axes=axes, workers=-1)[crop]
+    out = out.reshape(lead + (T,) * n_axes)
+    return out

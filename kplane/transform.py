@@ -115,17 +115,20 @@ class KPlaneTransform:
                 raise ValueError(f"shape_or_points must describe a grid in d >= 2 dimensions, got {shape_or_points}")
             self.grid_shape = tuple(check_int(s, "shape_or_points", minimum=1) for s in shape_or_points)
             d = len(self.grid_shape)
-            ext = np.broadcast_to(np.asarray(extent, dtype=float), (d,)) if np.ndim(extent) <= 1 else None
-            if ext is None or ext.shape != (d,):
-                raise ValueError(f"extent must be a float or {d} floats, got {extent!r}")
+            try:
+                ext = np.broadcast_to(np.asarray(extent, dtype=float), (d,)).copy()
+            except (TypeError, ValueError):
+                raise ValueError(f"extent must be a positive float or {d} positive floats, "
+                                 f"got {extent!r:.60}") from None
             for e in ext:
                 check_positive(float(e), "extent")
-            self.extent = ext.copy()
+            self.extent = ext
             self.spacing = 2 * self.extent / np.array(self.grid_shape)
             self.origin = -self.extent + 0.5 * self.spacing
             self.points = None
             radius = float(np.linalg.norm(self.extent))
-            default_step = float(self.spacing.min())
+            # the largest step: an n = 1 cell footprint spans up to max_a h_a|ξ_a| (see footprints)
+            default_step = float(self.spacing.max())
         else:
             self.points = as_float_array(shape_or_points, "shape_or_points", ndim=2)
             d = self.points.shape[1]
@@ -346,7 +349,11 @@ class KPlaneTransform:
             for lo in range(0, tp.shape[0], max(1, 2 ** 20 // S.shape[0])):
                 hi = min(tp.shape[0], lo + max(1, 2 ** 20 // S.shape[0]))
                 x = base[lo:hi, None, :] + along[None, :, :]
-                vals = np.asarray(f(x), dtype=np.float64)
+                try:
+                    vals = np.asarray(f(x), dtype=np.float64)
+                except (TypeError, ValueError) as exc:
+                    raise TypeError(f"the callable f must return real numbers for points of shape "
+                                    f"(..., {self.d}): {exc}") from None
                 if vals.shape != x.shape[:-1]:
                     raise ValueError(f"the callable f must map points of shape (..., {self.d}) to shape (...), "
                                      f"got {vals.shape} for input {x.shape}")
