@@ -35,8 +35,14 @@ class Estimate(NamedTuple):
     stderr: np.ndarray
 
     def zscore(self, reference):
-        """(value − reference)/stderr."""
-        return (np.asarray(self.value) - reference) / np.asarray(self.stderr)
+        """(value − reference)/stderr; where stderr = 0 (a degenerate, deterministic
+        sample) the z-score is 0 if value = reference and ±inf otherwise."""
+        diff = np.asarray(self.value, dtype=float) - reference
+        se = np.asarray(self.stderr, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = diff / se
+        z = np.where(se == 0, np.where(diff == 0, 0.0, np.copysign(np.inf, diff)), z)
+        return z if z.ndim else float(z)
 
 
 class HurstFit(NamedTuple):

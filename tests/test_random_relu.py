@@ -207,3 +207,13 @@ def test_bad_input():
         proc.autocovariance([0.1, 0.2, 0.3], [0.1, 0.2])
     with pytest.raises(ValueError, match="stable"):
         proc.stable_limit_scale([0.1, 0.2])
+
+
+def test_gallery_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    from ridgekit.gallery.random_relu import run
+
+    out = run(tmp_path, quick=True)
+    assert len(out["figures"]) == 3 and all((tmp_path / p).exists() for p in out["figures"])
+    failed = [c["name"] for c in out["checks"] if not c["passed"]]
+    assert not failed, failed

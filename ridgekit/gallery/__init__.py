@@ -1,0 +1,1 @@
+"""Paper reproductions: each module has run(out_dir, quick=True) -> {"title", "figures", "checks"}."""
