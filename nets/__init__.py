@@ -10,5 +10,8 @@ from . import activations, network, rkhs
 from .activations import *  # noqa: F401,F403
 from .network import *  # noqa: F401,F403
 from .rkhs import *  # noqa: F401,F403
+from . import process_stats, random_relu  # noqa: E402
+from .process_stats import *  # noqa: F401,F403
+from .random_relu import *  # noqa: F401,F403
 
-__all__ = activations.__all__ + network.__all__ + rkhs.__all__
+__all__ = activations.__all__ + network.__all__ + rkhs.__all__ + random_relu.__all__ + process_stats.__all__

@@ -329,6 +329,14 @@ class RandomReLUProcess:
             cov = cov + self.mean(x) * self.mean(y)
         return cov
 
+    def autocovariance_symbolic(self):
+        """The sympy derivation for this d and measure (:func:`nets.random_symbolic.autocovariance_symbolic`),
+        with λ and E[V²] substituted (sympy is imported on use)."""
+        from . import random_symbolic as rs
+        m2 = self._require_second_moment("autocovariance_symbolic")
+        expr = rs.autocovariance_symbolic(self.d, self.measure)
+        return expr.subs({rs.lam: self.rate, rs.m2: m2})
+
     def variance(self, x) -> np.ndarray:
         """Var s(x) = λ E[V²] C₃(d) ‖x‖³ / 3 ([derived])."""
         m2 = self._require_second_moment("variance")

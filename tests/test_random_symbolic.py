@@ -45,3 +45,13 @@ def test_bad_input():
         rs.autocovariance_symbolic(2, "haar")
     with pytest.raises(TypeError, match="d"):
         rs.derive_sphere_moment(3, 2.0)
+
+
+def test_method_on_process():
+    import nets
+
+    proc = nets.RandomReLUProcess(2, 3.0, weights="rademacher", scale=0.5)
+    e = proc.autocovariance_symbolic()
+    xv, yv = np.array([0.3, 0.4]), np.array([-0.2, 0.6])
+    sub = {rs.rx: 0.5, rs.ry: np.linalg.norm(yv), rs.rxy: np.linalg.norm(xv - yv)}
+    assert float(e.subs(sub)) == pytest.approx(float(proc.autocovariance(xv, yv)), rel=1e-12)
