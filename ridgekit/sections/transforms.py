@@ -342,7 +342,8 @@ def _figures(out_dir, state):
         extent = None
         aspect = "equal"
         if arr is ph["sino"]:
-            extent = (0, 180, -arr.shape[0] / 2, arr.shape[0] / 2)
+            top = -(arr.shape[0] // 2) - 0.5  # row 0 is detector t = −(n // 2)
+            extent = (0, 180, top + arr.shape[0], top)
             aspect = "auto"
             ax.set_xlabel("angle (degrees)")
             ax.set_ylabel("detector")
