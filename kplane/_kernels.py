@@ -165,14 +165,17 @@ def _valid_range(u0, du, umin, umax, l0, l1):
         if u0 > umin and u0 < umax:
             return l0, l1
         return l0, l0
+    # clamp in floating point before converting: for du ≈ 0 the quotients overflow int64
+    lo = float(l0 - 1)
+    hi = float(l1 + 1)
     if du > 0.0:
-        a = int(np.floor((umin - u0) / du)) - 1
-        b = int(np.ceil((umax - u0) / du)) + 1
+        qa = min(max((umin - u0) / du, lo), hi)
+        qb = min(max((umax - u0) / du, lo), hi)
     else:
-        a = int(np.floor((umax - u0) / du)) - 1
-        b = int(np.ceil((umin - u0) / du)) + 1
-    a = max(a, l0)
-    b = min(b, l1)
+        qa = min(max((umax - u0) / du, lo), hi)
+        qb = min(max((umin - u0) / du, lo), hi)
+    a = max(int(np.floor(qa)) - 1, l0)
+    b = min(int(np.ceil(qb)) + 1, l1)
     while a < b and not (u0 + a * du > umin and u0 + a * du < umax):
         a += 1
     while b > a and not (u0 + (b - 1) * du > umin and u0 + (b - 1) * du < umax):

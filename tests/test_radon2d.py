@@ -192,3 +192,12 @@ def test_bad_angles_and_options():
         rk.iradon(sino, interpolation="cubic")
     with pytest.raises(ValueError, match="output_size"):
         rk.iradon(sino, output_size=0)
+
+
+@pytest.mark.parametrize("n_det", [400, 511, 512])
+def test_axis_aligned_angles_with_large_detectors(n_det):
+    # cos 90° ≈ 6e-17: the per-row column range must not overflow (was a segfault)
+    sino = np.ones((n_det, 2))
+    out = rk.iradon(sino, [90.0, 0.0])
+    ref = skt.iradon(sino, [90.0, 0.0])
+    assert np.abs(out - ref).max() <= 1e-12 * np.abs(ref).max()
