@@ -145,7 +145,9 @@ def weighted_variation_norm(model, X, *, R=None) -> float:
 class StabilityBound(NamedTuple):
     """Both sides of Thm. 3.2 of arXiv 2506.20779 for one network.
 
-    ``norm`` = |f|_{V_g}; ``bound`` = λ_max/2 − 1/2 + (R + 1)√(2L); ``holds`` = norm ≤ bound.
+    ``norm`` = |f|_{V_g}; ``bound`` = λ_max/2 − 1/2 + (R + 1)√(2L); ``holds`` = norm ≤ bound
+    up to the accuracy of λ_max: norm ≤ bound + tol·|λ_max|/2 + 1e-12 (``tol`` the Lanczos
+    tolerance; the Prop. I.2 network has norm = bound = 0 and λ_max = 1 − O(eps)).
     """
 
     norm: float
@@ -196,7 +198,9 @@ def stability_bound(model, X, y, *, R=None, lam_max=None, tol: float = 1e-10) ->
         lam_max = float(hessian_eigenvalues(lambda: half_mse(m64(Xt), yt), params, k=1, tol=tol)[0])
     norm = weighted_variation_norm(m64, Xn, R=R)
     bound = lam_max / 2 - 0.5 + (R + 1) * math.sqrt(2 * loss)
-    return StabilityBound(norm=norm, lam_max=float(lam_max), loss=loss, R=R, bound=bound, holds=norm <= bound)
+    slack = tol * abs(lam_max) / 2 + 1e-12
+    return StabilityBound(norm=norm, lam_max=float(lam_max), loss=loss, R=R, bound=bound,
+                          holds=bool(norm <= bound + slack))
 
 
 def shattering_summary(model, X, *, threshold: float = 0.1) -> dict:
