@@ -82,7 +82,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the sinogram is not of an image supported in the inscribed circle")
     i.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    sub.add_parser("verify", help="run the symbolic checks (kplane.symbolic) and print a table")
+    rp = sub.add_parser("reproduce", help="rerun a paper's experiments (figures + checks)")
+    rp.add_argument("paper", metavar="PAPER",
+                    help="random-relu, nla, weighted-variation, flat-minima, vv, splines, rkhs-gap "
+                         "(or the arXiv id)")
+    rp.add_argument("--quick", action="store_true", help="small sizes (minutes on a laptop)")
+    rp.add_argument("--out", default=None, metavar="DIR", help="output directory (default reproduce-PAPER)")
+    rp.add_argument("--device", default="cpu", help="torch device for trained-network experiments")
+    rp.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="Dask scheduler address for parameter sweeps (default: joblib, local)")
+    rp.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    v = sub.add_parser("verify", help="run every symbolic check and print a table")
+    v.add_argument("--quiet", action="store_true", help="print failures and the summary only")
     return p
 
 
@@ -263,8 +275,14 @@ def _cmd_iradon(args):
 
 def _cmd_demo(args):
     from .report import build_report
+    from .sections import all_sections
 
-    report = build_report(args.out, quick=args.quick, show_progress=not args.quiet)
+    report = build_report(args.out, quick=args.quick, sections=all_sections(),
+                          show_progress=not args.quiet)
+    return _summarise(report)
+
+
+def _summarise(report):
     checks = report.checks
     failed = [c for c in checks if not c.passed]
     print(f"wrote {report.path} ({report.total_time:.1f} s): {len(checks) - len(failed)} of "
@@ -274,31 +292,60 @@ def _cmd_demo(args):
     return 1 if failed else 0
 
 
-def _cmd_verify(args):
+def _cmd_reproduce(args):
+    from .gallery import resolve
+    from .report import build_report
+    from .sections.gallery import gallery_section
+
     try:
-        from kplane import symbolic
-    except ImportError as exc:
-        if getattr(exc, "name", None) in ("kplane.symbolic", "kplane"):
-            print("ridgekit verify: kplane.symbolic is not available yet in this installation; "
-                  "nothing to verify", file=sys.stderr)
-        else:
-            print(f"ridgekit verify: kplane.symbolic cannot be imported: {exc}", file=sys.stderr)
+        name = resolve(args.paper)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    out = args.out or f"reproduce-{name}"
+    options = {"device": args.device, "scheduler": args.scheduler}
+    report = build_report(out, quick=args.quick, sections=[gallery_section(name, **options)],
+                          show_progress=not args.quiet)
+    return _summarise(report)
+
+
+#: modules with a ``checks()`` function returning rows (name, result, description, passed)
+VERIFY_MODULES = ("kplane.symbolic", "radon.symbolic_norms", "nets.random_symbolic",
+                  "splines.rates_symbolic")
+
+
+def _cmd_verify(args):
+    import importlib
+
+    rows = []
+    for mod_name in VERIFY_MODULES:
+        try:
+            mod = importlib.import_module(mod_name)
+        except ImportError as exc:
+            if getattr(exc, "name", None) == mod_name:
+                continue  # not part of this installation
+            raise
+        if hasattr(mod, "checks"):
+            rows.extend((mod_name, r) for r in mod.checks())
+    if not rows:
+        print("ridgekit verify: no symbolic checks are available in this installation", file=sys.stderr)
         return 2
-    rows = list(symbolic.checks())
-    w = max([len("name")] + [len(str(r.name)) for r in rows])
-    print(f"{'name':<{w}}  {'passed':<6}  {'result':<12}  description")
+    w = max([len("name")] + [len(str(r.name)) for _, r in rows])
+    print(f"{'module':<22}  {'name':<{w}}  {'passed':<6}  {'result':<12}  description")
     n_fail = 0
-    for r in rows:
+    for mod_name, r in rows:
         ok = bool(r.passed)
         n_fail += not ok
+        if args.quiet and ok:
+            continue
         res = str(r.result)
         res = res if len(res) <= 12 else res[:11] + "…"
-        print(f"{str(r.name):<{w}}  {'yes' if ok else 'NO':<6}  {res:<12}  {r.description}")
+        print(f"{mod_name:<22}  {str(r.name):<{w}}  {'yes' if ok else 'NO':<6}  {res:<12}  {r.description}")
     print(f"{len(rows) - n_fail} of {len(rows)} symbolic checks passed")
     return 1 if n_fail else 0
 
 
-_COMMANDS = {"demo": _cmd_demo, "radon": _cmd_radon, "iradon": _cmd_iradon, "verify": _cmd_verify}
+_COMMANDS = {"demo": _cmd_demo, "radon": _cmd_radon, "iradon": _cmd_iradon, "reproduce": _cmd_reproduce,
+             "verify": _cmd_verify}
 
 
 def main(argv=None) -> int:
@@ -314,7 +361,7 @@ def main(argv=None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            raise CLIError("ridgekit: error: choose a command: demo, radon, iradon or verify "
+            raise CLIError("ridgekit: error: choose a command: demo, reproduce, radon, iradon or verify "
                            "(ridgekit --help)")
         return _COMMANDS[args.command](args)
     except CLIError as exc:

@@ -47,6 +47,8 @@ class Check:
         Seconds spent computing the row.
     note : str
         Optional remark (method, source of the reference, why the tolerance).
+    verdict : bool, optional
+        Explicit pass/fail given by the section instead of ``error <= tolerance``.
     """
 
     name: str
@@ -56,10 +58,14 @@ class Check:
     tolerance: float
     time: float = 0.0
     note: str = ""
+    verdict: bool | None = None
 
     @property
     def passed(self) -> bool:
-        """``error <= tolerance`` (a NaN error fails)."""
+        """``error <= tolerance`` (a NaN error fails), unless the section gave an explicit
+        ``verdict`` (e.g. a confidence-interval check, or a row reported only)."""
+        if self.verdict is not None:
+            return bool(self.verdict)
         return bool(self.error <= self.tolerance)
 
 
