@@ -240,7 +240,7 @@ def rtv_gaussian(d: int, scale: float = 1.0, *, route: str = "auto") -> float:
 
 def _hankel(profile, d, taus, r_max, n_s):
     """Radial Fourier transform f̂(τ) = (2π)^{d/2} τ^{1−d/2} ∫₀^∞ F(s) J_{d/2−1}(τs) s^{d/2} ds."""
-    x, w = np.polynomial.legendre.leggauss(n_s)
+    x, w = special.roots_legendre(n_s)
     s = 0.5 * r_max * (x + 1.0)
     w = 0.5 * r_max * w
     Fs = np.asarray(profile(s), dtype=np.float64)
@@ -345,7 +345,7 @@ def rtv_radial(profile, d: int, *, fourier=None, r_max=None, tau_max=None, n_nod
                              "pass tau_max (the R-norm of a non-smooth profile may be infinite)")
     else:
         tau_max = check_positive(tau_max, "tau_max")
-    x, w = np.polynomial.legendre.leggauss(n_nodes)
+    x, w = special.roots_legendre(n_nodes)
     tk = 0.5 * tau_max * (x + 1.0)
     ck = 0.5 * tau_max * w * fhat(tk) / math.pi
 

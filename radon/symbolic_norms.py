@@ -109,10 +109,13 @@ def rtv_gaussian_symbolic(d: int) -> sp.Expr:
     def He(k):
         return sp.expand(2 ** (-sp.Rational(k, 2)) * sp.hermite(k, x / sp.sqrt(2)))
 
-    roots = sp.solve(He(d + 1), x)
-    tot = 2 * sum(sp.Abs(He(d).subs(x, z)) * sp.exp(-z ** 2 / 2) for z in roots)
+    # He_{d+1} is even: sum over the positive roots twice; the roots are algebraic
+    # (radicals for d ≤ 3, CRootOf objects beyond, evaluated to any precision by evalf)
+    roots = [z for z in sp.Poly(He(d + 1), x).real_roots() if z.is_positive]
+    tot = 4 * sum(sp.Abs(He(d).subs(x, z)) * sp.exp(-z ** 2 / 2) for z in roots)
     area = 2 * sp.pi ** sp.Rational(d, 2) / sp.gamma(sp.Rational(d, 2))
-    return sp.simplify(radon_constant_symbolic(d) * area * (2 * sp.pi) ** sp.Rational(d - 1, 2) * tot)
+    expr = radon_constant_symbolic(d) * area * (2 * sp.pi) ** sp.Rational(d - 1, 2) * tot
+    return sp.simplify(expr) if d <= 3 else expr
 
 
 def rtv_gaussian_integrand_symbolic(d: int) -> sp.Expr:
