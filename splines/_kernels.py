@@ -1,0 +1,325 @@
+"""Private numba kernels of :mod:`splines` (no validation here: callers pass contiguous
+float64 arrays of the right shapes; see :mod:`kplane._numba` for the policy).
+
+Index conventions (univariate TV(f″) problem, splines.tv2): sorted distinct abscissae
+x₀ < … < x_{N−1}, gaps hₖ = x_{k+1} − xₖ, interior index k = 1..N−2 stored at row k − 1
+of every (N − 2)-vector.  L is the second-divided-difference operator
+(Lu)ₖ = (u_{k+1} − uₖ)/hₖ − (uₖ − u_{k−1})/h_{k−1} (slope change at xₖ).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kplane._numba import njit
+
+__all__: list[str] = []
+
+
+@njit
+def slope_changes(u, h):
+    """(Lu)ₖ for k = 1..N−2 (length N − 2)."""
+    n = u.shape[0] - 2
+    out = np.empty(max(n, 0))
+    for r in range(n):
+        out[r] = (u[r + 2] - u[r + 1]) / h[r + 1] - (u[r + 1] - u[r]) / h[r]
+    return out
+
+
+@njit
+def lt_mul(z, h):
+    """Lᵀ z (length N) for z of length N − 2."""
+    n = z.shape[0]
+    out = np.zeros(n + 2)
+    for r in range(n):
+        a = 1.0 / h[r]
+        c = 1.0 / h[r + 1]
+        out[r] += a * z[r]
+        out[r + 1] -= (a + c) * z[r]
+        out[r + 2] += c * z[r]
+    return out
+
+
+@njit
+def q_bands(h, winv):
+    """Bands (diag, first, second super-diagonal) of Q = L W⁻¹ Lᵀ, pentadiagonal (N−2)²."""
+    n = h.shape[0] - 1
+    d0 = np.zeros(n)
+    d1 = np.zeros(max(n - 1, 0))
+    d2 = np.zeros(max(n - 2, 0))
+    for r in range(n):
+        a = 1.0 / h[r]
+        c = 1.0 / h[r + 1]
+        b = -(a + c)
+        d0[r] = a * a * winv[r] + b * b * winv[r + 1] + c * c * winv[r + 2]
+        if r + 1 < n:
+            a2 = 1.0 / h[r + 1]
+            c2 = 1.0 / h[r + 2]
+            b2 = -(a2 + c2)
+            d1[r] = b * a2 * winv[r + 1] + c * b2 * winv[r + 2]
+        if r + 2 < n:
+            a3 = 1.0 / h[r + 2]
+            d2[r] = c * a3 * winv[r + 2]
+    return d0, d1, d2
+
+
+@njit
+def penta_mul(d0, d1, d2, z):
+    """Q z for the symmetric pentadiagonal Q given by its bands."""
+    n = z.shape[0]
+    out = d0 * z
+    for r in range(n - 1):
+        out[r] += d1[r] * z[r + 1]
+        out[r + 1] += d1[r] * z[r]
+    for r in range(n - 2):
+        out[r] += d2[r] * z[r + 2]
+        out[r + 2] += d2[r] * z[r]
+    return out
+
+
+@njit
+def penta_solve(d0, d1, d2, rhs):
+    """Solve the SPD pentadiagonal system by LDLᵀ (O(n), no pivoting)."""
+    n = rhs.shape[0]
+    D = np.empty(n)
+    L1 = np.zeros(n)   # L[r+1, r]
+    L2 = np.zeros(n)   # L[r+2, r]
+    for r in range(n):
+        s = d0[r]
+        if r >= 1:
+            s -= L1[r - 1] * L1[r - 1] * D[r - 1]
+        if r >= 2:
+            s -= L2[r - 2] * L2[r - 2] * D[r - 2]
+        D[r] = s
+        if r + 1 < n:
+            t = d1[r]
+            if r >= 1:
+                t -= L2[r - 1] * L1[r - 1] * D[r - 1]
+            L1[r] = t / s
+        if r + 2 < n:
+            L2[r] = d2[r] / s
+    x = rhs.copy()
+    for r in range(n):
+        if r >= 1:
+            x[r] -= L1[r - 1] * x[r - 1]
+        if r >= 2:
+            x[r] -= L2[r - 2] * x[r - 2]
+    for r in range(n):
+        x[r] /= D[r]
+    for r in range(n - 1, -1, -1):
+        if r + 1 < n:
+            x[r] -= L1[r] * x[r + 1]
+        if r + 2 < n:
+            x[r] -= L2[r] * x[r + 2]
+    return x
+
+
+@njit
+def dual_from_residual(r, x):
+    """z with Lᵀz = r for r ⊥ {1, x}: zₖ = Σ_{i<k} rᵢ (xₖ − xᵢ) (recursion, O(N))."""
+    N = r.shape[0]
+    z = np.empty(max(N - 2, 0))
+    R = 0.0
+    acc = 0.0
+    for k in range(1, N - 1):
+        R += r[k - 1]
+        acc += R * (x[k] - x[k - 1])
+        z[k - 1] = acc
+    return z
+
+
+@njit
+def reduced_system(x, w, y, nodes, s, lam):
+    """Tridiagonal normal equations of the fit restricted to linear splines with knots at
+    the data points ``nodes`` (indices, first 0, last N−1, increasing) and fixed knot signs
+    ``s`` (one per interior node):  (ΦᵀWΦ) β = ΦᵀWy − λ Lₙᵀ s, with the hat basis Φ.
+
+    Returns the bands (diag, offdiag) and the right-hand side.
+    """
+    M = nodes.shape[0]
+    g0 = np.zeros(M)
+    g1 = np.zeros(M - 1)
+    rhs = np.zeros(M)
+    for j in range(M - 1):
+        i0 = nodes[j]
+        i1 = nodes[j + 1]
+        H = x[i1] - x[i0]
+        last = i1 if j == M - 2 else i1 - 1
+        for i in range(i0, last + 1):
+            t = (x[i] - x[i0]) / H
+            a = 1.0 - t
+            g0[j] += w[i] * a * a
+            g0[j + 1] += w[i] * t * t
+            g1[j] += w[i] * a * t
+            rhs[j] += w[i] * a * y[i]
+            rhs[j + 1] += w[i] * t * y[i]
+    for j in range(1, M - 1):
+        Hl = x[nodes[j]] - x[nodes[j - 1]]
+        Hr = x[nodes[j + 1]] - x[nodes[j]]
+        sj = s[j - 1] * lam
+        rhs[j - 1] -= sj / Hl
+        rhs[j] += sj * (1.0 / Hl + 1.0 / Hr)
+        rhs[j + 1] -= sj / Hr
+    return g0, g1, rhs
+
+
+@njit
+def tridiag_solve(g0, g1, rhs):
+    """Solve the SPD tridiagonal system (LDLᵀ)."""
+    n = rhs.shape[0]
+    D = np.empty(n)
+    Lo = np.zeros(n)
+    x = rhs.copy()
+    D[0] = g0[0]
+    for r in range(1, n):
+        Lo[r - 1] = g1[r - 1] / D[r - 1]
+        D[r] = g0[r] - Lo[r - 1] * g1[r - 1]
+        x[r] -= Lo[r - 1] * x[r - 1]
+    for r in range(n):
+        x[r] /= D[r]
+    for r in range(n - 2, -1, -1):
+        x[r] -= Lo[r] * x[r + 1]
+    return x
+
+
+@njit
+def hat_eval(x, nodes, beta):
+    """Values at every x of the linear spline with node values β at x[nodes]."""
+    N = x.shape[0]
+    u = np.empty(N)
+    M = nodes.shape[0]
+    for j in range(M - 1):
+        i0 = nodes[j]
+        i1 = nodes[j + 1]
+        H = x[i1] - x[i0]
+        for i in range(i0, i1 + 1):
+            t = (x[i] - x[i0]) / H
+            u[i] = (1.0 - t) * beta[j] + t * beta[j + 1]
+    if M == 1:
+        u[:] = beta[0]
+    return u
+
+
+@njit
+def sparsest_knots(x, u, knot_idx, jumps):
+    """Merge runs of consecutive same-sign knots (Debarre et al.; nets.md §3 step 3).
+
+    ``knot_idx`` are increasing data indices with nonzero slope changes ``jumps``.  Knots at
+    adjacent data points k, k+1 of the same sign are replaced, pairwise from the left of each
+    run, by one knot at the crossing of the lines of the segments before xₖ and after
+    x_{k+1}; its jump is the sum of the two.  Returns (positions, jumps).
+    """
+    K = knot_idx.shape[0]
+    pos = np.empty(K)
+    jmp = np.empty(K)
+    m = 0
+    i = 0
+    while i < K:
+        k = knot_idx[i]
+        if i + 1 < K and knot_idx[i + 1] == k + 1 and jumps[i] * jumps[i + 1] > 0:
+            # line before x_k: through (x_k, u_k) with slope sl; line after x_{k+1}: slope sr
+            sl = (u[k] - u[k - 1]) / (x[k] - x[k - 1])
+            sr = (u[k + 2] - u[k + 1]) / (x[k + 2] - x[k + 1])
+            t = (u[k + 1] - u[k] - sr * x[k + 1] + sl * x[k]) / (sl - sr)
+            # the crossing lies in [x_k, x_{k+1}] by convexity; clip rounding
+            if t < x[k]:
+                t = x[k]
+            if t > x[k + 1]:
+                t = x[k + 1]
+            pos[m] = t
+            jmp[m] = sr - sl
+            m += 1
+            i += 2
+        else:
+            pos[m] = x[k]
+            jmp[m] = jumps[i]
+            m += 1
+            i += 1
+    return pos[:m], jmp[:m]
+
+
+@njit
+def relu_sweep_sup(P, z):
+    """sup over unit u ∈ ℝ² and b of |Σᵢ zᵢ (uᵀpᵢ − b)₊| for z ⊥ {1, x} (exact, 2-D).
+
+    The sup is attained with the line through a data point pⱼ (piecewise linear in b);
+    for each anchor j, F_j(θ) = Σᵢ zᵢ ((pᵢ − pⱼ)·u(θ))₊ is a sum of sinusoids between the
+    angles where u ⊥ pᵢ − pⱼ, maximised on each arc in closed form.  O(N² log N).
+    Returns (value, u0, u1, b).
+    """
+    N = P.shape[0]
+    best = 0.0
+    bu0 = 1.0
+    bu1 = 0.0
+    bb = 0.0
+    two_pi = 2.0 * np.pi
+    for j in range(N):
+        # for the difference q = p_i − p_j, q·u(θ) > 0 for θ in (φ − π/2, φ + π/2)
+        ev_ang = np.empty(2 * N)
+        ev_a = np.empty(2 * N)
+        ev_b = np.empty(2 * N)
+        ne = 0
+        A = 0.0   # coefficient of cos θ
+        B = 0.0   # coefficient of sin θ
+        for i in range(N):
+            qx = P[i, 0] - P[j, 0]
+            qy = P[i, 1] - P[j, 1]
+            if qx == 0.0 and qy == 0.0:
+                continue
+            phi = np.arctan2(qy, qx)
+            start = (phi - 0.5 * np.pi) % two_pi
+            end = (phi + 0.5 * np.pi) % two_pi
+            # active at θ = 0 iff cos(phi) > 0 i.e. qx > 0 (or qx == 0 and boundary)
+            if qx > 0.0:
+                A += z[i] * qx
+                B += z[i] * qy
+            ev_ang[ne] = start
+            ev_a[ne] = z[i] * qx
+            ev_b[ne] = z[i] * qy
+            ne += 1
+            ev_ang[ne] = end
+            ev_a[ne] = -z[i] * qx
+            ev_b[ne] = -z[i] * qy
+            ne += 1
+        if ne == 0:
+            continue
+        order = np.argsort(ev_ang[:ne])
+        # activity at θ=0 computed with qx > 0; events exactly at 0 (qx == 0, start == 0)
+        # would be double counted: recompute A, B at θ slightly after 0 instead.
+        A = 0.0
+        B = 0.0
+        for i in range(N):
+            qx = P[i, 0] - P[j, 0]
+            qy = P[i, 1] - P[j, 1]
+            if qx == 0.0 and qy == 0.0:
+                continue
+            if qx > 0.0 or (qx == 0.0 and qy > 0.0):
+                A += z[i] * qx
+                B += z[i] * qy
+        prev = 0.0
+        idx = 0
+        # skip events at exactly 0 (already included by the tie rule above)
+        while idx < ne and ev_ang[order[idx]] <= 0.0:
+            idx += 1
+        while True:
+            nxt = two_pi if idx >= ne else ev_ang[order[idx]]
+            # maximise |A cos θ + B sin θ| on [prev, nxt]
+            amp = np.sqrt(A * A + B * B)
+            if amp > 0.0:
+                th0 = np.arctan2(B, A) % two_pi      # max of +; th0 + π max of −
+                for cand in (th0, (th0 + np.pi) % two_pi, prev, nxt):
+                    if cand >= prev and cand <= nxt:
+                        val = abs(A * np.cos(cand) + B * np.sin(cand))
+                        if val > best:
+                            best = val
+                            bu0 = np.cos(cand)
+                            bu1 = np.sin(cand)
+                            bb = bu0 * P[j, 0] + bu1 * P[j, 1]
+            if idx >= ne:
+                break
+            e = order[idx]
+            A += ev_a[e]
+            B += ev_b[e]
+            prev = nxt
+            idx += 1
+    return best, bu0, bu1, bb
