@@ -228,3 +228,19 @@ def test_million_points():
     y = np.sin(8 * x) + 0.1 * rng.standard_normal(N)
     s = fit_tv2(x, y, 1.0)
     assert s.duality_gap_ <= 1e-8 * s.objective_
+
+
+def test_fit_csv_roundtrip(tmp_path, capsys):
+    from nets.network import ShallowNetwork
+    from splines.cli_support import fit_csv
+    rng = np.random.default_rng(8)
+    x = np.sort(rng.uniform(0, 1, 60))
+    y = np.sin(6 * x) + 0.1 * rng.standard_normal(60)
+    csv = tmp_path / "d.csv"
+    np.savetxt(csv, np.c_[x, y], delimiter=",", header="x,y", comments="")
+    out = fit_csv(str(csv), 1e-2, str(tmp_path / "m.npz"))
+    assert "objective" in capsys.readouterr().out
+    net = ShallowNetwork.load(str(tmp_path / "m.npz"))
+    ref = fit_tv2(x, y, 1e-2)
+    np.testing.assert_allclose(net(x[:, None]), ref.predict(x), rtol=1e-12, atol=1e-12)
+    assert out["neurons"] == ref.n_knots_ and (tmp_path / "m.png").exists()

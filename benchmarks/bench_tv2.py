@@ -1,0 +1,68 @@
+"""Benchmark of splines.fit_tv2 against cvxpy + Clarabel (issue 5).
+
+Data: jittered grid x = (i + ½U)/N, y = sin 8x + 0.1·noise, λ = 10⁻⁵·N (seeded).  Prints the
+time (first call, with numba compilation, reported separately), the time ratio to cvxpy,
+the relative objective difference and the knot counts (sparsest, interpolant of the fitted
+values).  Run: python benchmarks/bench_tv2.py [--max-n 1000000] [--cvxpy-max 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+
+
+def _data(N, seed=0):
+    rng = np.random.default_rng(seed)
+    x = (np.arange(N) + 0.5 * rng.uniform(size=N)) / N
+    y = np.sin(8 * x) + 0.1 * rng.standard_normal(N)
+    return x, y
+
+
+def _cvxpy(x, y, lam):
+    import cvxpy as cp
+    N = x.shape[0]
+    h = np.diff(x)
+    u = cp.Variable(N)
+    Lu = cp.multiply(1 / h[1:], u[2:] - u[1:-1]) - cp.multiply(1 / h[:-1], u[1:-1] - u[:-2])
+    prob = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(u - y) + lam * cp.norm1(Lu)))
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prob.solve(solver="CLARABEL")
+    return prob.value, time.perf_counter() - t
+
+
+def main(argv=None):
+    from splines.tv2 import fit_tv2
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--max-n", type=int, default=10 ** 6)
+    p.add_argument("--cvxpy-max", type=int, default=10 ** 4)
+    a = p.parse_args(argv)
+    t = time.perf_counter()
+    fit_tv2(*_data(50), 1e-3)
+    print(f"first call (numba compile/cache load): {time.perf_counter() - t:.2f} s")
+    print(f"{'N':>8} {'ridgekit s':>10} {'cvxpy s':>8} {'ratio':>7} {'rel obj diff':>12} {'knots':>6} {'interp':>6} {'gap/obj':>8}")
+    N = 1000
+    while N <= a.max_n:
+        x, y = _data(N)
+        lam = 1e-5 * N
+        t = time.perf_counter()
+        s = fit_tv2(x, y, lam)
+        tr = time.perf_counter() - t
+        if N <= a.cvxpy_max:
+            obj, tc = _cvxpy(x, y, lam)
+            ratio, diff = f"{tc / tr:7.1f}", f"{(s.objective_ - obj) / abs(obj):12.2e}"
+            tcs = f"{tc:8.2f}"
+        else:
+            ratio, diff, tcs = f"{'-':>7}", f"{'-':>12}", f"{'-':>8}"
+        print(f"{N:>8} {tr:10.3f} {tcs} {ratio} {diff} {s.n_knots_:>6} {s.n_knots_interpolant_:>6} "
+              f"{s.duality_gap_ / s.objective_:8.1e}", flush=True)
+        N *= 10
+
+
+if __name__ == "__main__":
+    main()
