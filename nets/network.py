@@ -65,7 +65,7 @@ def _as_skip(skip, d, D):
                 or np.any(powers < 0):
             raise ValueError(f"skip['powers'] must be non-negative integers of shape (p, {d}), got "
                              f"{powers.dtype} {powers.shape}")
-        coef = as_float_array(skip["coef"], "skip['coef']", ndim=(1, 2), allow_empty=True).reshape(len(powers), -1)
+        coef = as_float_array(skip["coef"], "skip['coef']", ndim=(1, 2), allow_empty=True).reshape(len(powers), D)
         if coef.shape != (len(powers), D):
             raise ValueError(f"skip['coef'] must have shape ({len(powers)}, {D}), got {coef.shape}")
         return np.ascontiguousarray(powers, dtype=np.int64), coef
