@@ -36,6 +36,11 @@ _FORMAT = "ridgekit.ShallowNetwork"
 _VERSION = 1
 
 
+def _rows(a):
+    """``a`` as a 2-D array with one row per neuron (also for zero neurons)."""
+    return a.reshape(a.shape[0], int(np.prod(a.shape[1:], dtype=np.int64)))
+
+
 class KPlaneMeasure(tuple):
     """Atoms Σⱼ aⱼ δ_{(Θⱼ, tⱼ)} on V_n(ℝᵈ) × ℝⁿ: (frames (K, d, n), offsets (K, n), weights (K, D))."""
 
@@ -146,7 +151,7 @@ class ShallowNetwork:
         act.check_inputs(n)
         if isinstance(act, ReLU) and W.ndim == 3:     # ReLU frames are directions
             W, b = W[:, :, 0].copy(), b[:, 0].copy()
-        norms = np.sqrt(np.sum(W.reshape(m, -1) ** 2, axis=1))
+        norms = np.sqrt(np.sum(_rows(W) ** 2, axis=1))
         if np.any(norms == 0):
             bad = np.nonzero(norms == 0)[0][:5].tolist()
             raise ValueError(f"W has zero direction(s) at neuron(s) {bad}: a neuron needs W_i ≠ 0")
@@ -353,7 +358,7 @@ class ShallowNetwork:
         bf = self.b if self.frames else self.b[:, None]
         V2 = self._V2().copy()
         if not act.radial:
-            keys = np.rint(np.concatenate([Wf.reshape(m, -1), bf], axis=1) / tol).astype(np.int64)
+            keys = np.rint(np.concatenate([_rows(Wf), bf], axis=1) / tol).astype(np.int64)
             Theta, t = Wf, bf
         else:
             gram = np.einsum("mdi,mdj->mij", Wf, Wf)
@@ -411,7 +416,7 @@ class ShallowNetwork:
                              f"got {self.activation!r}")
 
     def _wnorms(self):
-        return np.sqrt(np.sum(self.W.reshape(self.n_neurons, -1) ** 2, axis=1))
+        return np.sqrt(np.sum(_rows(self.W) ** 2, axis=1))
 
     def path_norm(self) -> float:
         """Σᵢ ‖vᵢ‖₂ ‖Wᵢ‖ (Frobenius for frames), for 1-homogeneous activations.
@@ -431,7 +436,7 @@ class ShallowNetwork:
         """½ Σᵢ (‖vᵢ‖² + ‖Wᵢ‖²) (+ ‖bᵢ‖² inside the second term if ``include_bias``)."""
         w2 = self._wnorms() ** 2
         if include_bias:
-            w2 = w2 + np.sum(self.b.reshape(self.n_neurons, -1) ** 2, axis=1)
+            w2 = w2 + np.sum(_rows(self.b) ** 2, axis=1)
         return float(0.5 * (np.sum(self._V2() ** 2) + np.sum(w2)))
 
     def rebalance(self, *, include_bias: bool = False):
@@ -458,7 +463,7 @@ class ShallowNetwork:
         keep = vn > 0
         wn = self._wnorms()
         if include_bias:
-            wn = np.sqrt(wn ** 2 + np.sum(self.b.reshape(self.n_neurons, -1) ** 2, axis=1))
+            wn = np.sqrt(wn ** 2 + np.sum(_rows(self.b) ** 2, axis=1))
         tau = np.sqrt(vn[keep] / wn[keep])
         shape_w = (-1,) + (1,) * (self.W.ndim - 1)
         shape_b = (-1,) + (1,) * (self.b.ndim - 1)
@@ -481,7 +486,7 @@ class ShallowNetwork:
         True
         """
         self._require_degree_one("vv_norm")
-        wb = np.sqrt(self._wnorms() ** 2 + np.sum(self.b.reshape(self.n_neurons, -1) ** 2, axis=1))
+        wb = np.sqrt(self._wnorms() ** 2 + np.sum(_rows(self.b) ** 2, axis=1))
         return float(np.linalg.norm(self._V2(), axis=1) @ wb)
 
     def rtv_seminorm(self, domain=None, *, tol: float = 1e-12) -> float:

@@ -517,15 +517,15 @@ def canonical_relu_atoms(W, b, V, c0=None, C=None, *, domain=None, tol: float = 
     >>> at.weights.shape[0], at.C.ravel().tolist(), at.c0.tolist()
     (0, [2.0, 0.0], [-1.0])
     """
-    W = as_float_array(W, "W", ndim=2)
+    W = as_float_array(W, "W", ndim=2, allow_empty=True)
     m, d = W.shape
-    b = as_float_array(b, "b", ndim=1)
-    V = as_float_array(V, "V", ndim=(1, 2))
+    b = as_float_array(b, "b", ndim=1, allow_empty=True)
+    V = as_float_array(V, "V", ndim=(1, 2), allow_empty=True)
     if b.shape != (m,):
         raise ValueError(f"b must have shape ({m},) to match W {W.shape}, got {b.shape}")
     if V.shape[0] != m:
         raise ValueError(f"V must have {m} rows to match W {W.shape}, got shape {V.shape}")
-    V2 = V.reshape(m, -1)
+    V2 = V.reshape(m, V.shape[1] if V.ndim == 2 else 1)
     D = V2.shape[1]
     c0 = np.zeros(D) if c0 is None else as_float_array(c0, "c0", ndim=1, copy=True).copy()
     C = np.zeros((d, D)) if C is None else as_float_array(C, "C", ndim=2).copy()

@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="Dask scheduler address for parameter sweeps (default: joblib, local)")
     rp.add_argument("--quiet", action="store_true", help="no progress bars")
 
+    nm = sub.add_parser("norm", help="print the norms of a saved network (.npz or .json)")
+    nm.add_argument("model", metavar="MODEL", help="a ShallowNetwork saved with .save()")
+    nm.add_argument("--ball", type=float, default=None, metavar="R",
+                    help="also the norms on the ball of radius R (neurons missing it fold into the skip)")
+
     v = sub.add_parser("verify", help="run every symbolic check and print a table")
     v.add_argument("--quiet", action="store_true", help="print failures and the summary only")
     return p
@@ -308,6 +313,44 @@ def _cmd_reproduce(args):
     return _summarise(report)
 
 
+def _cmd_norm(args):
+    from nets import ShallowNetwork
+    from radon.norms import Ball
+
+    path = Path(args.model)
+    if not path.is_file():
+        raise CLIError(f"ridgekit norm: error: no such file: {path}")
+    if path.suffix not in (".npz", ".json"):
+        raise CLIError(f"ridgekit norm: error: MODEL must be a .npz or .json file, got {path.name}")
+    try:
+        net = ShallowNetwork.load(path)
+    except (OSError, KeyError) as exc:
+        raise CLIError(f"ridgekit norm: error: cannot read a network from {path}: {exc}") from None
+    act = type(net.activation).__name__
+    rows = [("neurons", net.n_neurons), ("activation", act)]
+    candidates = [("path norm  Σ|v|‖w‖", net.path_norm),
+                  ("weight decay  ½Σ(‖v‖² + ‖w‖²)", net.weight_decay),
+                  ("min over rescalings of weight decay", lambda: net.rebalance()[1]),
+                  ("Radon-domain TV (R-norm)", net.rtv_seminorm),
+                  ("vector-valued variation  Σ‖v‖₂‖(w, b)‖", net.vv_norm),
+                  ("k-plane norm  Σ|v| (distinct planes)", net.kplane_norm)]
+    if args.ball is not None:
+        ball = Ball(args.ball)
+        candidates += [(f"R-norm on the ball of radius {args.ball:g}", lambda: net.rtv_seminorm(domain=ball)),
+                       (f"weighted variation, g = (1−|t|)₊^(d+2), ball {args.ball:g}",
+                        lambda: net.weighted_variation("stable", domain=ball))]
+    for name, func in candidates:
+        try:
+            rows.append((name, func()))
+        except (ValueError, TypeError, NotImplementedError) as exc:
+            rows.append((name, f"n/a ({str(exc).splitlines()[0][:60]})"))
+    w = max(len(r[0]) for r in rows)
+    print(f"{path.name}: d = {net.input_dim}, outputs D = {net.output_dim}")
+    for name, val in rows:
+        print(f"  {name:<{w}}  {val:.10g}" if isinstance(val, float) else f"  {name:<{w}}  {val}")
+    return 0
+
+
 #: modules with a ``checks()`` function returning rows (name, result, description, passed)
 VERIFY_MODULES = ("kplane.symbolic", "radon.symbolic_norms", "nets.random_symbolic",
                   "splines.rates_symbolic")
@@ -345,7 +388,7 @@ def _cmd_verify(args):
 
 
 _COMMANDS = {"demo": _cmd_demo, "radon": _cmd_radon, "iradon": _cmd_iradon, "reproduce": _cmd_reproduce,
-             "verify": _cmd_verify}
+             "norm": _cmd_norm, "verify": _cmd_verify}
 
 
 def main(argv=None) -> int:
@@ -361,7 +404,7 @@ def main(argv=None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            raise CLIError("ridgekit: error: choose a command: demo, reproduce, radon, iradon or verify "
+            raise CLIError("ridgekit: error: choose a command: demo, reproduce, radon, iradon, norm or verify "
                            "(ridgekit --help)")
         return _COMMANDS[args.command](args)
     except CLIError as exc:
