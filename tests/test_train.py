@@ -69,6 +69,11 @@ def test_batched_equals_one_at_a_time():
         assert nets.clipped[j] == res.clipped
         # padding neurons stay exactly zero
         assert torch.all(nets.W[j, widths[j]:] == 0) and torch.all(nets.V[j, widths[j]:] == 0)
+    # blocking the batch (chunk) changes nothing but the kernels' batch size
+    for chunk in (1, 2):
+        other = train_gd_batched(Xb, yb, seeds=seeds, widths=widths, lr=lr, weight_decay=wd, epochs=300,
+                                 clip=0.3, n=n, chunk=chunk)
+        assert float((other.W - nets.W).abs().max()) <= 1e-12 and np.array_equal(other.clipped, nets.clipped)
 
 
 def test_batched_float32_shared_data_vector_output():

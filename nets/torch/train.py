@@ -305,9 +305,46 @@ def _per_network(value, name, B, *, positive, strict):
     return arr
 
 
+def _gd_step(X, y, W, b, V, c0, rscale, nvec, lr, wd, any_wd, clip, loss_out, clipped, *, update):
+    """One GD step for a block of networks, in place (hand-written gradients, see Notes of
+    :func:`train_gd_batched`); writes L(θ) before the step into ``loss_out``."""
+    Z = torch.baddbmm(b[:, None, :].neg(), X, W.transpose(1, 2))           # (B, n, m)
+    active = Z > 0
+    A = Z.clamp_(min=0)
+    r = torch.baddbmm(c0[:, None, :], A, V).sub_(y).mul_(rscale)           # (f − y)/n, padded rows 0
+    loss_out.copy_(0.5 * (r * r).sum(dim=(1, 2)) * nvec)                   # (1/2n)Σ‖f − y‖² = (n/2)Σ‖r‖²
+    if not update:
+        return
+    # products arranged so that the (n, m) operands are read row-major (CPU gemm fast paths)
+    gV = torch.bmm(r.transpose(1, 2), A).transpose(1, 2)                   # (B, m, D)
+    gc = r.sum(dim=1)                                                      # (B, D)
+    if r.shape[2] == 1:                                                    # outer product, elementwise
+        G = (r * V.transpose(1, 2)).mul_(active)                           # (B, n, m)
+    else:
+        G = torch.bmm(r, V.transpose(1, 2)).mul_(active)
+    gW = torch.bmm(X.transpose(1, 2), G).transpose(1, 2)                   # (B, m, d)
+    gb = G.sum(dim=1).neg_()                                               # (B, m)
+    if clip is not None:
+        norm = torch.sqrt((gW * gW).sum(dim=(1, 2)) + (gb * gb).sum(dim=1)
+                          + (gV * gV).sum(dim=(1, 2)) + (gc * gc).sum(dim=1))
+        coef = clip / (norm + _CLIP_EPS)
+        hit = coef < 1
+        clipped += hit
+        coef = torch.where(hit, coef, torch.ones_like(coef))
+        gW.mul_(coef[:, None, None]), gb.mul_(coef[:, None]), gV.mul_(coef[:, None, None])
+        gc.mul_(coef[:, None])
+    if any_wd:
+        gW.add_(W * wd[:, None, None]), gb.add_(b * wd[:, None])
+        gV.add_(V * wd[:, None, None]), gc.add_(c0 * wd[:, None])
+    W.sub_(gW.mul_(lr[:, None, None]))
+    b.sub_(gb.mul_(lr[:, None]))
+    V.sub_(gV.mul_(lr[:, None, None]))
+    c0.sub_(gc.mul_(lr[:, None]))
+
+
 def train_gd_batched(X, y, *, seeds, widths, lr, epochs: int, weight_decay=0.0, clip=None, n=None,
                      init: str = "kaiming_uniform", dtype=None, device="cpu", callbacks=(),
-                     callback_every: int = 1) -> BatchedNetworks:
+                     callback_every: int = 1, chunk=None) -> BatchedNetworks:
     """Train B independent two-layer ReLU networks by full-batch GD, as one tensor program.
 
     Parameters
@@ -336,6 +373,10 @@ def train_gd_batched(X, y, *, seeds, widths, lr, epochs: int, weight_decay=0.0, 
         (tensors are live views: copy what you keep) and ``losses`` (B,) ndarray; True
         stops.
     callback_every : int
+    chunk : int, optional
+        Networks per batched kernel call (same results for every value).  Default: the
+        whole batch on a GPU; on a CPU blocks with n_max·m·chunk ≈ 2¹⁸, so that the
+        (n, m) temporaries stay in cache (measured in benchmarks/bench_torch.py).
 
     Returns
     -------
@@ -413,42 +454,34 @@ def train_gd_batched(X, y, *, seeds, widths, lr, epochs: int, weight_decay=0.0, 
     state = BatchedNetworks(W, b, V, c0, widths, seeds.astype(np.int64), nvec, lr_np, wd_np,
                             losses=np.empty((B, 0)), clipped=np.zeros(B, dtype=np.int64), scalar_output=scalar)
     stopped = epochs
+    nvec_t = torch.as_tensor(nvec, dtype=dtype, device=device)
+    if chunk is None:
+        # GPU: one program for the whole batch.  CPU: blocks of networks whose (n, m)
+        # temporaries stay in cache (≈ 2¹⁸ entries); larger blocks are memory-bound
+        # (benchmarks/bench_torch.py: width 1024, n = 512 runs fastest one network a block).
+        chunk = B if torch.device(device).type != "cpu" else max(1, (1 << 18) // max(1, nmax * m))
+    chunk = check_int(chunk, "chunk", minimum=1)
+    blocks = [slice(i, min(i + chunk, B)) for i in range(0, B, chunk)]
     with torch.no_grad():
         for step in range(epochs + 1):
-            Z = torch.baddbmm(b[:, None, :].neg(), X, W.transpose(1, 2))      # (B, n, m)
-            active = Z > 0
-            A = Z.clamp_(min=0)
-            r = torch.baddbmm(c0[:, None, :], A, V).sub_(y).mul_(rscale)       # (f − y)/n, padded rows 0
-            # L = (1/2n) Σ ‖f − y‖² = (n/2) Σ ‖r‖²
-            losses[step] = 0.5 * (r * r).sum(dim=(1, 2)) * torch.as_tensor(nvec, dtype=dtype, device=device)
-            if callbacks and (step % callback_every == 0 or step == epochs):
+            last = step == epochs
+            if callbacks and (step % callback_every == 0 or last):
+                for sl in blocks:            # evaluate L(θ_step) before the callbacks see θ_step
+                    _gd_step(X[sl], y[sl], W[sl], b[sl], V[sl], c0[sl], rscale[sl], nvec_t[sl], lr_t[sl],
+                             wd_t[sl], any_wd, clip, losses[step, sl], clipped[sl], update=False)
                 state.losses = losses[:step + 1].T.cpu().numpy()
                 if any(cb(step, state, state.losses[:, -1]) for cb in callbacks):
                     stopped = step
                     break
-            if step == epochs:
+            if last:
+                if not callbacks:
+                    for sl in blocks:
+                        _gd_step(X[sl], y[sl], W[sl], b[sl], V[sl], c0[sl], rscale[sl], nvec_t[sl], lr_t[sl],
+                                 wd_t[sl], any_wd, clip, losses[step, sl], clipped[sl], update=False)
                 break
-            gV = torch.bmm(A.transpose(1, 2), r)                                # (B, m, D)
-            gc = r.sum(dim=1)                                                   # (B, D)
-            G = torch.bmm(r, V.transpose(1, 2)).mul_(active)                    # (B, n, m)
-            gW = torch.bmm(G.transpose(1, 2), X)                                # (B, m, d)
-            gb = G.sum(dim=1).neg_()                                            # (B, m)
-            if clip is not None:
-                norm = torch.sqrt((gW * gW).sum(dim=(1, 2)) + (gb * gb).sum(dim=1)
-                                  + (gV * gV).sum(dim=(1, 2)) + (gc * gc).sum(dim=1))
-                coef = clip / (norm + _CLIP_EPS)
-                hit = coef < 1
-                clipped += hit
-                coef = torch.where(hit, coef, torch.ones_like(coef))
-                gW.mul_(coef[:, None, None]), gb.mul_(coef[:, None]), gV.mul_(coef[:, None, None])
-                gc.mul_(coef[:, None])
-            if any_wd:
-                gW.add_(W * wd_t[:, None, None]), gb.add_(b * wd_t[:, None])
-                gV.add_(V * wd_t[:, None, None]), gc.add_(c0 * wd_t[:, None])
-            W.sub_(gW.mul_(lr_t[:, None, None]))
-            b.sub_(gb.mul_(lr_t[:, None]))
-            V.sub_(gV.mul_(lr_t[:, None, None]))
-            c0.sub_(gc.mul_(lr_t[:, None]))
+            for sl in blocks:
+                _gd_step(X[sl], y[sl], W[sl], b[sl], V[sl], c0[sl], rscale[sl], nvec_t[sl], lr_t[sl], wd_t[sl],
+                         any_wd, clip, losses[step, sl], clipped[sl], update=True)
     state.losses = losses[:stopped + 1].T.cpu().numpy()
     state.clipped = clipped.cpu().numpy()
     return state
