@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 
+from kplane import _kernels
 from kplane._validation import as_float_array, check_choice, check_int
 from kplane.filters import FILTERS, fourier_filter, padded_length
 from kplane.transform import KPlaneTransform
@@ -189,7 +190,6 @@ def iradon(radon_image, theta=None, output_size=None, filter_name="ramp",
         if filter_name is not None else np.ascontiguousarray(sino.T)
     radius = output_size // 2
     op = _operator((output_size, output_size), (radius, radius), theta, n_det)
-    op._footprints = np.zeros((n_ang, 1))  # point evaluation: linear interpolation in t
     lrange = np.zeros((output_size, 2), dtype=np.int64)
     lrange[:, 1] = output_size
     if circle:  # compute only inside the reconstruction circle (the rest is set to 0)
@@ -202,5 +202,11 @@ def iradon(radon_image, theta=None, output_size=None, filter_name="ramp",
     # scikit-image returns π/(2N)·Σ_j g_j, i.e. half the backprojection with the arc-length
     # measure on [0, π): kept for drop-in compatibility
     scale = 0.5 if filter_name is not None else 0.5 * np.pi
-    rec = scale * op._gather_grid(np.ascontiguousarray(filtered), op.weights, lrange)
+    gw = np.pad(filtered * op.weights[:, None], ((0, 0), (_kernels.PAD, _kernels.PAD)))
+    rec = np.zeros((output_size, output_size))
+    xi = op.frames[:, :, 0]
+    _kernels.backproject_2d_hat(gw, np.ascontiguousarray(xi[:, 0]), np.ascontiguousarray(xi[:, 1]),
+                                op.origin[0], op.origin[1], op.spacing[0], op.spacing[1], op.t0,
+                                op.t_spacing, op.n_offsets, lrange, rec)
+    rec *= scale
     return rec.astype(out_dtype, copy=False)
