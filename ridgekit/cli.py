@@ -93,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="Dask scheduler address for parameter sweeps (default: joblib, local)")
     rp.add_argument("--quiet", action="store_true", help="no progress bars")
 
+    ft = sub.add_parser("fit", help="representer-theorem fit of a CSV file (columns x1..xd, y)")
+    ft.add_argument("data", metavar="DATA.csv")
+    ft.add_argument("--lam", type=float, default=1e-3, help="λ of ½Σ(f(x)−y)² + λ·RTV²(f) (default 1e-3)")
+    ft.add_argument("-o", "--output", default="model.npz", metavar="MODEL", help="output model (.npz or .json)")
+    ft.add_argument("--no-plot", action="store_true", help="do not write the PNG plot")
+
     nm = sub.add_parser("norm", help="print the norms of a saved network (.npz or .json)")
     nm.add_argument("model", metavar="MODEL", help="a ShallowNetwork saved with .save()")
     nm.add_argument("--ball", type=float, default=None, metavar="R",
@@ -313,6 +319,21 @@ def _cmd_reproduce(args):
     return _summarise(report)
 
 
+def _cmd_fit(args):
+    from splines.cli_support import fit_csv
+
+    path = Path(args.data)
+    if not path.is_file():
+        raise CLIError(f"ridgekit fit: error: no such file: {path}")
+    if not math.isfinite(args.lam) or args.lam < 0:
+        raise CLIError(f"ridgekit fit: error: --lam must be finite and >= 0, got {args.lam}")
+    try:
+        fit_csv(str(path), args.lam, args.output, plot=not args.no_plot)
+    except NotImplementedError as exc:
+        raise CLIError(f"ridgekit fit: error: {exc}") from None
+    return 0
+
+
 def _cmd_norm(args):
     from nets import ShallowNetwork
     from radon.norms import Ball
@@ -388,7 +409,7 @@ def _cmd_verify(args):
 
 
 _COMMANDS = {"demo": _cmd_demo, "radon": _cmd_radon, "iradon": _cmd_iradon, "reproduce": _cmd_reproduce,
-             "norm": _cmd_norm, "verify": _cmd_verify}
+             "fit": _cmd_fit, "norm": _cmd_norm, "verify": _cmd_verify}
 
 
 def main(argv=None) -> int:
@@ -404,7 +425,7 @@ def main(argv=None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            raise CLIError("ridgekit: error: choose a command: demo, reproduce, radon, iradon, norm or verify "
+            raise CLIError("ridgekit: error: choose a command: demo, reproduce, radon, iradon, fit, norm or verify "
                            "(ridgekit --help)")
         return _COMMANDS[args.command](args)
     except CLIError as exc:

@@ -48,3 +48,23 @@ def test_rkhs_gap_reproduction_checks_pass(tmp_path):
     res = run(tmp_path, quick=True)
     assert res["checks"] and all(c["passed"] for c in res["checks"])
     assert all((tmp_path / "rkhs_gap.png").exists() for _ in res["figures"])
+
+
+def test_fit_then_norm_round_trip(tmp_path, capsys):
+    # |x| sampled exactly: with a small λ the sparsest fit has one knot at 0 with jump 2
+    # (the R-norm of |x| on [−1, 1] is ∫|f''| = 2), shrunk by O(λ).
+    x = np.linspace(-1, 1, 41)
+    np.savetxt(tmp_path / "d.csv", np.c_[x, np.abs(x)], delimiter=",")
+    model = tmp_path / "m.npz"
+    assert main(["fit", str(tmp_path / "d.csv"), "--lam", "1e-6", "-o", str(model), "--no-plot"]) == 0
+    assert main(["norm", str(model)]) == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if "Radon-domain TV" in ln)
+    assert abs(float(line.split()[-1]) - 2.0) < 1e-3
+
+
+def test_fit_bad_input(tmp_path, capsys):
+    assert main(["fit", str(tmp_path / "none.csv")]) == 2
+    (tmp_path / "d.csv").write_text("0,1\n1,2\n2,3\n")
+    assert main(["fit", str(tmp_path / "d.csv"), "--lam", "-1"]) == 2
+    assert "--lam" in capsys.readouterr().err
