@@ -39,10 +39,10 @@ def test_html_has_metadata_tables_and_figures(tmp_path):
 def test_demo_command_exit_code_follows_checks(tmp_path, monkeypatch, capsys):
     import ridgekit.sections
 
-    monkeypatch.setattr(ridgekit.sections, "SECTIONS", [_fake_section(True)])
+    monkeypatch.setattr(ridgekit.sections, "all_sections", lambda: [_fake_section(True)])
     assert main(["demo", "--out", str(tmp_path / "ok"), "--quiet"]) == 0
     assert "1 of 1 checks passed" in capsys.readouterr().out
-    monkeypatch.setattr(ridgekit.sections, "SECTIONS", [_fake_section(False)])
+    monkeypatch.setattr(ridgekit.sections, "all_sections", lambda: [_fake_section(False)])
     assert main(["demo", "--out", str(tmp_path / "bad")]) == 1
     assert "FAILED: identity <x>" in capsys.readouterr().out
 
@@ -62,8 +62,14 @@ def test_demo_quick_writes_report_and_every_check_passes(tmp_path):
     assert r.total_time < 60
 
 
-def test_demo_quick_through_the_cli(tmp_path):
+def test_demo_quick_through_the_cli(tmp_path, capsys):
+    """The main job end to end: every section (transforms and each paper's reproduction at
+    quick size) runs and every check in the report passes."""
     pytest.importorskip("matplotlib")
-    assert main(["demo", "--quick", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--quick", "--quiet", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "index.html").is_file()
     assert list(tmp_path.glob("*.png"))
+    from ridgekit.gallery import available
+
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert html.count("<h2>") == 1 + len(available())
