@@ -152,11 +152,13 @@ def compress_layer(inputs, outputs, alpha=None, *, bias=None, weights=None, rtol
         n_alphas = check_int(n_alphas, "n_alphas", minimum=2)
         amax = alpha_max(Phi, T, fit_intercept=fit_intercept)
         grid = np.geomspace(amax, 1e-4 * amax, n_alphas)
-        path = multitask_lasso(Phi, T, grid, fit_intercept=fit_intercept, tol=tol, max_iter=max_iter)
-        chosen = len(grid) - 1
-        for i in range(len(grid)):
-            keep_i = np.any(path.coef[i] != 0, axis=1)
-            Vi, ci = path.coef[i], path.intercept[i]
+        chosen, B = len(grid) - 1, None
+        for i, a in enumerate(grid):            # warm-started path, stopped at the first hit
+            res_i = multitask_lasso(Phi, T, a, fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
+                                    coef_init=B)
+            B = res_i.coef
+            keep_i = np.any(B != 0, axis=1)
+            Vi, ci = B, res_i.intercept
             if refit and keep_i.any():
                 Vi, ci = _refit(Phi, T, Vi, ci, keep_i, fit_intercept)
             if keep_i.any() and err(Vi, ci) <= rtol:

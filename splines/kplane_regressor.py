@@ -298,13 +298,15 @@ class KPlaneRegressor:
         for c0 in range(0, n_cand, 500):
             F = self._features(X, Th[c0:c0 + 500], ts[c0:c0 + 500])
             etas[c0:c0 + 500] = np.linalg.norm(F.T @ R, axis=1) / (N * self._alpha)
+        tmax = 1.5 * float(np.max(np.linalg.norm(X, axis=1)))     # offsets stay near the data
+        bounds = [(-2.0, 2.0)] * (d * n) + [(-tmax, tmax)] * n
         best = np.argsort(-etas)[:max(n_refine, 1)]
         out = (etas[best[0]], Th[best[0]], ts[best[0]])
         for c in best[:n_refine]:
             x0 = np.concatenate([Th[c].ravel(), ts[c]])
             f = lambda z: -self._eta(X, R, _retract(z[:d * n].reshape(d, n)), z[d * n:])
-            r = minimize(f, x0, method="L-BFGS-B", options={"maxiter": 200})
-            if -r.fun > out[0]:
+            r = minimize(f, x0, method="L-BFGS-B", bounds=bounds, options={"maxiter": 200})
+            if np.isfinite(r.fun) and -r.fun > out[0]:
                 out = (-r.fun, _retract(r.x[:d * n].reshape(d, n)), r.x[d * n:].copy())
         return out
 
@@ -325,8 +327,10 @@ class KPlaneRegressor:
             return 0.5 * float(np.sum(R * R)) / N + alpha * float(np.sum(np.sqrt(np.sum(V * V, 1) + 1e-30)))
 
         z0 = np.concatenate([Thetas.ravel(), ts.ravel(), B.ravel()])
-        r = minimize(obj, z0, method="L-BFGS-B", options={"maxiter": 100})
-        if r.fun < obj(z0):
+        tmax = 1.5 * float(np.max(np.linalg.norm(X, axis=1)))
+        bounds = [(-2.0, 2.0)] * (m * d * n) + [(-tmax, tmax)] * (m * n) + [(None, None)] * (m * D)
+        r = minimize(obj, z0, method="L-BFGS-B", bounds=bounds, options={"maxiter": 100})
+        if np.isfinite(r.fun) and r.fun < obj(z0):
             return unpack(r.x)
         return Thetas, ts, B
 

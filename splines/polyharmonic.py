@@ -225,13 +225,13 @@ class PolyharmonicSpline:
     def fit(self, X, y):
         """Fit to sites X (N, d) and values y (N,) or (N, D)."""
         X = as_float_array(X, "X", ndim=2)
-        y = as_float_array(y, "y", ndim=(1, 2))
+        y = as_float_array(y, "y", ndim=(1, 2), allow_empty=True)
         self._scalar = y.ndim == 1
         Y = y.reshape(len(y), -1)
         if Y.shape[0] != X.shape[0]:
             raise ValueError(f"X and y must have the same number of rows, got {X.shape} and {y.shape}")
-        if Y.shape[1] == 0:
-            raise ValueError(f"y must have D ≥ 1 columns, got shape {y.shape}")
+        if Y.shape[1] == 0 or Y.size == 0:
+            raise ValueError(f"y must have D ≥ 1 columns and N ≥ 1 rows, got shape {y.shape}")
         N, d = X.shape
         beta, is_log, sign, mind, ddef = polyharmonic_kernel(self.kernel, d, self.m)
         degree = ddef if self.degree is None else check_int(self.degree, "degree", minimum=-1)
