@@ -3,7 +3,14 @@
 from .besov import besov_norm, besov_sequence_norm
 from .rates import crossover_sample_size, nla_minimax_rate, optimal_recovery_rate
 from .tv2 import ConvergenceError, TV2Spline, fit_tv2, lambda_max, tv2_path
+from .multitask import multitask_lasso, multitask_lasso_path
+from .vv import MultiTaskRidgeSplineRegressor, width_bound_experiment
+from .compress import compress_layer
+from .polyharmonic import PolyharmonicSpline
+from .kplane_regressor import KPlaneRegressor, frame_distance
 
 __all__ = ["besov_norm", "besov_sequence_norm", "nla_minimax_rate", "optimal_recovery_rate",
            "crossover_sample_size", "fit_tv2", "TV2Spline", "tv2_path", "lambda_max",
-           "ConvergenceError"]
+           "ConvergenceError", "multitask_lasso", "multitask_lasso_path",
+           "MultiTaskRidgeSplineRegressor", "width_bound_experiment", "compress_layer",
+           "PolyharmonicSpline", "KPlaneRegressor", "frame_distance"]

@@ -58,6 +58,66 @@ def bcd_epochs(XT, RT, B, ws, lips, nalpha, n_epochs):
                         rk[i] -= dk * xj[i]
 
 
+@njit
+def _phi(s, beta, ib, integer, is_log, sign):
+    """sign · φ(r) from s = r² > 0: r^β = s^{β/2}, r^β log r = ½ s^{β/2} log s (no sqrt for even β)."""
+    if integer and ib % 2 == 0:
+        v = 1.0
+        for _ in range(ib // 2):
+            v *= s
+    elif integer:
+        r = math.sqrt(s)
+        v = r
+        for _ in range(ib // 2):
+            v *= s
+    else:
+        v = s ** (0.5 * beta)
+    if is_log:
+        v *= 0.5 * math.log(s)
+    return sign * v
+
+
+@njit
+def _sym_row(A, i, beta, ib, integer, is_log, sign, out):
+    n, d = A.shape
+    out[i, i] = 0.0
+    for j in range(i + 1, n):
+        s = 0.0
+        for k in range(d):
+            t = A[i, k] - A[j, k]
+            s += t * t
+        v = 0.0 if s == 0.0 else _phi(s, beta, ib, integer, is_log, sign)
+        out[i, j] = v
+        out[j, i] = v
+
+
+@pjit
+def polyharmonic_matrix_sym(A, beta, is_log, sign, out):
+    """out = [sign · φ(‖Aᵢ − Aⱼ‖)]ᵢⱼ, symmetric: each pair computed once; rows i and n−1−i
+    share a parallel iteration so that the triangle's work is balanced."""
+    n = A.shape[0]
+    ib = int(beta)
+    integer = float(ib) == beta
+    for ii in prange((n + 1) // 2):
+        _sym_row(A, ii, beta, ib, integer, is_log, sign, out)
+        if n - 1 - ii != ii:
+            _sym_row(A, n - 1 - ii, beta, ib, integer, is_log, sign, out)
+
+
+@njit
+def polyharmonic_rows(A, C, beta, is_log, sign, out):
+    """out[i, j] = sign · φ(‖Aᵢ − Cⱼ‖), serial (for a few rows: no thread start-up)."""
+    ib = int(beta)
+    integer = float(ib) == beta
+    for i in range(A.shape[0]):
+        for j in range(C.shape[0]):
+            s = 0.0
+            for k in range(A.shape[1]):
+                t = A[i, k] - C[j, k]
+                s += t * t
+            out[i, j] = 0.0 if s == 0.0 else _phi(s, beta, ib, integer, is_log, sign)
+
+
 @pjit
 def polyharmonic_matrix(A, C, beta, is_log, sign, out):
     """out[i, j] = sign · φ(‖Aᵢ − Cⱼ‖), φ(r) = r^β or r^β log r (φ(0) = 0), in parallel over rows.

@@ -257,18 +257,19 @@ class PolyharmonicSpline:
             Vh, T = _compact_wy(qr, tau)
         # K₂₂ = K(X[q:], X[q:]) built directly (K is symmetric: its C buffer read as Fortran is K)
         A22 = np.empty((N - q, N - q))
-        _k.polyharmonic_matrix(X[q:], X[q:], beta, is_log, sign, A22)
+        _k.polyharmonic_matrix_sym(X[q:], beta, is_log, sign, A22)
         A22 = A22.T
         if q:
             # Q = I − V T Vᵀ (compact WY of the Householder QR of P).  With W = K V,
             # U = W T − ½ V Tᵀ(VᵀW)T:  QᵀKQ = K − U Vᵀ − V Uᵀ (a rank-2q update).
-            W = np.zeros((N, q))
-            _k.polyharmonic_apply(X, X, np.ascontiguousarray(Vh), beta, is_log, sign, W)
+            K1 = np.empty((q, N))
+            _k.polyharmonic_rows(X[:q], X, beta, is_log, sign, K1)
+            W = np.empty((N, q))
+            W[:q] = K1 @ Vh
+            W[q:] = K1[:, q:].T @ Vh[:q] + A22 @ Vh[q:]
             U = W @ T - 0.5 * Vh @ (T.T @ (Vh.T @ W) @ T)
             L2, R2 = np.hstack([U[q:], Vh[q:]]), np.hstack([Vh[q:], U[q:]])
             A22 = blas.dgemm(-1.0, L2, R2, beta=1.0, c=A22, trans_b=1, overwrite_c=1)
-            K1 = np.empty((q, N))
-            _k.polyharmonic_matrix(X[:q], X, beta, is_log, sign, K1)
             A12 = K1[:, q:] - U[:q] @ Vh[q:].T - Vh[:q] @ U[q:].T
             QtY = Y - Vh @ (T.T @ (Vh.T @ Y))
         else:
