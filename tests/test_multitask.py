@@ -162,3 +162,19 @@ def test_width_bound_on_random_data():
         assert np.all(out["active"] <= out["bound"])
         assert np.all(out["active"] >= min(N, 3) if rank is None else out["active"] >= 1)
         assert np.all(out["bound"] <= N * 3)
+
+
+def test_vv_regressor_d1_scalar_equals_exact_tv2(rng):
+    """D = 1, d = 1: the dictionary problem with knots at the data is the exact TV(f″)
+    problem; splines.fit_tv2 (an independent banded interior-point + active-set solver)
+    minimises ½Σ(f − y)² + λ TV(f″), i.e. N times ours with λ = Nα."""
+    from splines.tv2 import fit_tv2
+
+    N, a = 30, 2e-3
+    x = np.sort(rng.uniform(-1, 1, N))
+    y = np.abs(x) + 0.1 * np.sin(5 * x) + 0.05 * rng.standard_normal(N)
+    exact = fit_tv2(x, y, lam=N * a)
+    ours = MultiTaskRidgeSplineRegressor(alpha=a, tol=1e-13).fit(x[:, None], y)
+    ref = 0.5 * np.sum((exact.predict(x) - y) ** 2) / N + a * exact.rtv_
+    assert abs(ours.objective_ - ref) <= 1e-10 * ref
+    np.testing.assert_allclose(ours.predict(x[:, None]), exact.predict(x), atol=1e-8)
