@@ -6,7 +6,8 @@ Three experiments, each with checks against an independent reference:
 * **Width bound.** The layer-wise problem min Σᵢ‖vᵢ‖₂ s.t. ΦV = Y on random data (the
   authors' notebook set-up, nets.md §2: K = 500 neurons, D = 10 outputs, N ∈ {10, …, 40};
   a multi-task lasso at α = 10⁻³α_max): histograms of the number of active neurons with
-  reference lines at N and N·D (the Carathéodory bound rank(Φ)·D, [derived]).
+  reference lines at N and N·D (the Carathéodory bound rank(Φ)·D, [derived]), and the
+  rank experiment (N = 20, K = 200, rank(Φ) = r) with lines at r and r·D.
 * **Compression.** The output layer of an MLP trained on scikit-learn's digits re-solved
   by :func:`splines.compress_layer` at 5 % relative output error: widths and test
   accuracy before/after.
@@ -69,12 +70,14 @@ def _width(checks, quick, plt, out):
     from splines.vv import width_bound_experiment
 
     Ns = (5, 10, 15) if quick else (10, 20, 30, 40)
+    ranks = (2, 5, 10) if quick else (2, 5, 10, 20)
     K, D = (200, 10) if quick else (500, 10)
     trials = 4 if quick else 20
-    fig, axes = plt.subplots(1, len(Ns), figsize=(3.2 * len(Ns), 3.0), sharey=True)
+    ncol = max(len(Ns), len(ranks))
+    fig, axes = plt.subplots(2, ncol, figsize=(3.2 * ncol, 5.8))
     t0 = time.perf_counter()
     worst = 0.0
-    for ax, N in zip(np.atleast_1d(axes), Ns):
+    for ax, N in zip(axes[0], Ns):
         res = width_bound_experiment(N, K=K, D=D, n_trials=trials, rng=N)
         worst = max(worst, float(np.max(res["active"] / res["bound"])))
         ax.hist(res["active"], bins=np.arange(0, N * D + 2, max(1, N * D // 25)), color="C0")
@@ -82,14 +85,27 @@ def _width(checks, quick, plt, out):
         ax.axvline(N * D, color="C3", ls="-", label="N·D")
         ax.set_title(f"N = {N}, K = {K}, D = {D}")
         ax.set_xlabel("active neurons")
-    np.atleast_1d(axes)[0].set_ylabel("trials")
-    np.atleast_1d(axes)[0].legend()
+    # the rank experiment: N = 20, K = 200, rank(Φ) = r: lines at r and r·D
+    Nr = 20
+    for ax, r in zip(axes[1], ranks):
+        res = width_bound_experiment(Nr, K=200, D=D, rank=r, n_trials=trials, rng=100 + r)
+        worst = max(worst, float(np.max(res["active"] / res["bound"])))
+        ax.hist(res["active"], bins=np.arange(0, r * D + 2, max(1, r * D // 25)), color="C2")
+        ax.axvline(r, color="k", ls="--", label="rank Φ")
+        ax.axvline(r * D, color="C3", ls="-", label="rank Φ · D")
+        ax.set_title(f"N = {Nr}, K = 200, rank Φ = {r}")
+        ax.set_xlabel("active neurons")
+    for row in axes:
+        row[0].set_ylabel("trials")
+        row[0].legend(fontsize=8)
+        for ax in row[len(Ns) if row is axes[0] else len(ranks):]:
+            ax.axis("off")
     fig.tight_layout()
     path = out / "vv_width_bound.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
     checks.append(_row("active neurons ≤ rank(Φ)·D on random data (max ratio)", worst, 1.0, max(0.0, worst - 1.0),
-                       0.0, time.perf_counter() - t0, f"N in {Ns}, {trials} trials each"))
+                       0.0, time.perf_counter() - t0, f"N in {Ns}; rank(Φ) in {ranks} at N = {Nr}; {trials} trials each"))
     return path
 
 
