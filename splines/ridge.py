@@ -89,7 +89,10 @@ from .tv2 import ConvergenceError
 try:  # scikit-learn is optional: conventions are kept without it
     from sklearn.base import BaseEstimator as _Base, RegressorMixin as _RegMixin
     from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import validate_data as _validate_data
 except ImportError:  # pragma: no cover - exercised only without scikit-learn
+    _validate_data = None
+
     class NotFittedError(ValueError, AttributeError):
         """The estimator is used before ``fit``."""
 
@@ -474,8 +477,9 @@ class RidgeSplineRegressor(_RegMixin, _Base):
         return tags
 
     # -------------------------------------------------------------- data
-    @staticmethod
-    def _prepare(X, y, sample_weight):
+    def _prepare(self, X, y, sample_weight):
+        if _validate_data is not None:       # scikit-learn's messages (sparse, complex, 1-D X, ...)
+            X, y = _validate_data(self, X, y, y_numeric=True, dtype=np.float64)
         X = as_float_array(X, "X", ndim=2)
         y = as_float_array(y, "y", ndim=(1, 2))
         if y.ndim == 2:
@@ -511,6 +515,7 @@ class RidgeSplineRegressor(_RegMixin, _Base):
         X, y, s = self._prepare(X, y, sample_weight)
         N, d = X.shape
         self.n_features_in_ = d
+        self.n_iter_ = 0
         pos = s > 0
         Xp, yp, sp_ = X[pos], y[pos], s[pos]
         # merge duplicated points (weighted means; the within-group scatter is a constant)
@@ -597,6 +602,7 @@ class RidgeSplineRegressor(_RegMixin, _Base):
             rr = wn * (yn - g) / lam_n if lam_n > 0 else sol["nu"]
             sup, exact, cands = relu_sup_norm(Z, rr, top_k=max_patterns, exact_max_n=exact_max_n, rng=rng)
             info["iterations"] = it + 1
+            self.n_iter_ = it + 1
             if sup <= 1 + tol:
                 break
             new = _cand_patterns(Z, cands, 1 + 0.5 * tol)
@@ -672,6 +678,8 @@ class RidgeSplineRegressor(_RegMixin, _Base):
         """f(X) for X (M, d), evaluated in chunks of ``chunk_size`` rows."""
         if not hasattr(self, "network_"):
             raise NotFittedError("This RidgeSplineRegressor instance is not fitted yet; call fit first")
+        if _validate_data is not None:
+            X = _validate_data(self, X, reset=False, dtype=np.float64)
         X = as_float_array(X, "X", ndim=2, allow_empty=True)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but RidgeSplineRegressor is expecting "
