@@ -8,9 +8,12 @@ from .vv import MultiTaskRidgeSplineRegressor, width_bound_experiment
 from .compress import compress_layer
 from .polyharmonic import PolyharmonicSpline
 from .kplane_regressor import KPlaneRegressor, frame_distance
+from .ridge import RidgeSplineRegressor, relu_sup_norm
+from .arrangements import enumerate_patterns, sample_patterns
 
 __all__ = ["besov_norm", "besov_sequence_norm", "nla_minimax_rate", "optimal_recovery_rate",
            "crossover_sample_size", "fit_tv2", "TV2Spline", "tv2_path", "lambda_max",
            "ConvergenceError", "multitask_lasso", "multitask_lasso_path",
            "MultiTaskRidgeSplineRegressor", "width_bound_experiment", "compress_layer",
-           "PolyharmonicSpline", "KPlaneRegressor", "frame_distance"]
+           "PolyharmonicSpline", "KPlaneRegressor", "frame_distance",
+           "RidgeSplineRegressor", "relu_sup_norm", "enumerate_patterns", "sample_patterns"]
