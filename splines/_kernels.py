@@ -239,6 +239,196 @@ def sparsest_knots(x, u, knot_idx, jumps):
 
 
 @njit
+def pdas_iter(x, w, y, s, lam, u, z, jump, s_new, per_run):
+    """One primal-dual active-set (semismooth Newton) iteration of the TV(f″) problem.
+
+    ``s`` (int8, length N, s₀ = s_{N−1} = 0) is the working set: sₖ = ±1 puts a knot of
+    that sign at the data point xₖ.  Solves exactly
+
+        min_β ½‖Φβ − y‖²_W + λ Σₖ sₖ Jₖ(β)
+
+    over the linear splines with nodes {x₀, knots, x_{N−1}} (hat basis Φ, node values β,
+    Jₖ the slope change at knot k): a tridiagonal SPD system ΦᵀWΦ β = ΦᵀWy − λ Lₙᵀs whose
+    matrix has eigenvalues in [min w, 2 max(weight between three nodes)] whatever the gaps
+    (Φ contains the identity rows of the nodes).  Then fills ``u`` = Φβ, ``jump`` (Jₖ at
+    the knots, 0 elsewhere) and the dual variable ``z`` (Lᵀz = W(y − u)), computed per
+    node interval [a, b] from its end values z_a = λs_a, z_b = λs_b (z = 0 at both ends):
+
+        zₖ = z_a + (z_b − z_a − P_b)(xₖ − x_a)/(x_b − x_a) + Pₖ,  Pₖ = Σ_{a≤i<k} rᵢ(xₖ − xᵢ),
+
+    so rounding stays local to the interval (a global double integral of r would carry
+    the cancellation of the whole data set into every zₖ).
+
+    The KKT conditions are |zₖ| ≤ λ off the knots and sₖJₖ ≥ 0 on them.  ``s_new`` gets
+    the full-exchange update: off-knot violators enter with the sign of zₖ, knots with a
+    wrong-sign jump leave.  Returns the number of violations (0: certified optimum).
+    Tolerances: |zₖ| may exceed λ by 1e-9λ plus a bound of the local rounding
+    (64 eps × the sums of absolute terms that make up zₖ); sₖJₖ may be below 0 by
+    64 eps (|β| of the three nodes)(1/H_l + 1/H_r).
+    """
+    N = x.shape[0]
+    eps = 2.220446049250313e-16
+    M = 2
+    for k in range(1, N - 1):
+        if s[k] != 0:
+            M += 1
+    nodes = np.empty(M, np.int64)
+    nodes[0] = 0
+    m = 1
+    for k in range(1, N - 1):
+        if s[k] != 0:
+            nodes[m] = k
+            m += 1
+    nodes[M - 1] = N - 1
+    # ---- tridiagonal normal equations (hat basis on the nodes)
+    g0 = np.zeros(M)
+    g1 = np.zeros(M - 1)
+    rhs = np.zeros(M)
+    for j in range(M - 1):
+        i0 = nodes[j]
+        i1 = nodes[j + 1]
+        x0 = x[i0]
+        inv = 1.0 / (x[i1] - x0)
+        last = i1 if j == M - 2 else i1 - 1
+        a0 = 0.0
+        a1 = 0.0
+        a2 = 0.0
+        b0 = 0.0
+        b1 = 0.0
+        for i in range(i0, last + 1):
+            t = (x[i] - x0) * inv
+            a = 1.0 - t
+            wa = w[i] * a
+            wt = w[i] * t
+            a0 += wa * a
+            a1 += wt * t
+            a2 += wa * t
+            b0 += wa * y[i]
+            b1 += wt * y[i]
+        g0[j] += a0
+        g0[j + 1] += a1
+        g1[j] += a2
+        rhs[j] += b0
+        rhs[j + 1] += b1
+    for j in range(1, M - 1):
+        il = 1.0 / (x[nodes[j]] - x[nodes[j - 1]])
+        ir = 1.0 / (x[nodes[j + 1]] - x[nodes[j]])
+        sj = s[nodes[j]] * lam
+        rhs[j - 1] -= sj * il
+        rhs[j] += sj * (il + ir)
+        rhs[j + 1] -= sj * ir
+    # LDLᵀ
+    Dg = np.empty(M)
+    Lo = np.empty(M)
+    beta = rhs
+    Dg[0] = g0[0]
+    for r in range(1, M):
+        Lo[r - 1] = g1[r - 1] / Dg[r - 1]
+        Dg[r] = g0[r] - Lo[r - 1] * g1[r - 1]
+        beta[r] -= Lo[r - 1] * beta[r - 1]
+    for r in range(M):
+        beta[r] /= Dg[r]
+    for r in range(M - 2, -1, -1):
+        beta[r] -= Lo[r] * beta[r + 1]
+    # ---- values, slope changes, dual variable, violations
+    nviol = 0
+    for k in range(N):
+        jump[k] = 0.0
+        s_new[k] = 0
+    for j in range(1, M - 1):
+        k = nodes[j]
+        il = 1.0 / (x[k] - x[nodes[j - 1]])
+        ir = 1.0 / (x[nodes[j + 1]] - x[k])
+        J = (beta[j + 1] - beta[j]) * ir - (beta[j] - beta[j - 1]) * il
+        jump[k] = J
+        tolj = 64.0 * eps * (abs(beta[j - 1]) + abs(beta[j]) + abs(beta[j + 1])) * (il + ir)
+        if s[k] * J < -tolj:
+            nviol += 1
+        else:
+            s_new[k] = s[k]
+    for j in range(M - 1):
+        ia = nodes[j]
+        ib = nodes[j + 1]
+        xa = x[ia]
+        H = x[ib] - xa
+        inv = 1.0 / H
+        for i in range(ia, ib + 1):
+            t = (x[i] - xa) * inv
+            u[i] = (1.0 - t) * beta[j] + t * beta[j + 1]
+        za = lam * s[ia]
+        zb = lam * s[ib]
+        S = 0.0
+        P = 0.0
+        z[ia] = 0.0
+        for i in range(ia, ib):
+            S += w[i] * (y[i] - u[i])
+            P += (x[i + 1] - x[i]) * S
+            z[i + 1] = P
+        c = (zb - za - P) * inv
+        Sa = 0.0
+        A = 0.0
+        base = abs(za) + abs(zb) + abs(P)
+        run_sign = 0
+        run_best = 0.0
+        run_arg = -1
+        for i in range(ia, ib):
+            Sa += abs(w[i] * (y[i] - u[i])) + 16.0 * eps * w[i] * (abs(y[i]) + abs(u[i]))
+            A += (x[i + 1] - x[i]) * Sa
+            k = i + 1
+            sg = 0
+            if k < ib:
+                zk = za + c * (x[k] - xa) + z[k]
+                z[k] = zk
+                if abs(zk) > lam * (1.0 + 1e-9) + 64.0 * eps * (A + base):
+                    nviol += 1
+                    sg = 1 if zk > 0 else -1
+                    if not per_run:
+                        s_new[k] = sg
+            if per_run:
+                if run_sign != 0 and sg != run_sign:
+                    s_new[run_arg] = run_sign
+                    if per_run == 2:
+                        # slide the nearer same-sign knot of this interval to the maximum
+                        da = run_arg - ia if (ia > 0 and s[ia] == run_sign) else N
+                        db = ib - run_arg if (ib < N - 1 and s[ib] == run_sign) else N
+                        if da < N and da <= db:
+                            s_new[ia] = 0
+                        elif db < N:
+                            s_new[ib] = 0
+                    run_sign = 0
+                if sg != 0:
+                    if run_sign == 0 or abs(zk) > run_best:
+                        run_best = abs(zk)
+                        run_arg = k
+                    run_sign = sg
+        z[ia] = za
+        z[ib] = zb
+    return nviol
+
+
+@njit
+def runs_argmax(a, score):
+    """Working set from an approximate dual: one knot per maximal run of equal nonzero
+    ``a`` (length N − 2, interior points), at the run's largest ``score``; int8 length N."""
+    n = a.shape[0]
+    s = np.zeros(n + 2, np.int8)
+    k = 0
+    while k < n:
+        if a[k] == 0:
+            k += 1
+            continue
+        best = k
+        j = k
+        while j < n and a[j] == a[k]:
+            if score[j] > score[best]:
+                best = j
+            j += 1
+        s[best + 1] = a[k]
+        k = j
+    return s
+
+
+@njit
 def relu_sweep_sup(P, z):
     """sup over unit u ∈ ℝ² and b of |Σᵢ zᵢ (uᵀpᵢ − b)₊| for z ⊥ {1, x} (exact, 2-D).
 
