@@ -33,9 +33,23 @@ Method [derived, nets.md §3].
    iterations without improvement.  If the interior point stalls (very unequal gaps: Q
    has entries ~1/h²), a continuation from λ_max with these iterations and, near ρ = 1,
    exact homotopy (LARS-type) events takes over.
-   Limitation (issue 5, open): on uniform random x with N = 2·10⁴, λ ∈ [10⁻³, 10⁻¹]·λ_max
-   can still end in :class:`ConvergenceError` (never an uncertified fit), and N ≳ 10⁵ is
-   slow.
+   The block pivoting above can cycle (it is not monotone: a knot entering with one sign
+   can make a neighbour's slope change flip, and on uniform random x the iteration was
+   seen to oscillate among a handful of sets with 1–2 violations).  :func:`_murty` is
+   then the safeguard: from the best working set found it flips only the *first*
+   violated index per step (Murty's least-index principal pivoting).  The working sets
+   are the complementary bases of the box QP min ½zᵀQz − bᵀz, |z| ≤ λ, with
+   Q = LW⁻¹Lᵀ positive definite, i.e. of a linear complementarity problem with a
+   P-matrix, for which this rule terminates finitely [Murty 1974, "Note on a Bard-type
+   scheme for solving the complementarity problem"; Júdice & Pires 1994 for box
+   constraints].  Each step is one exact O(N) solve, so the safeguard costs O(N) per
+   knot move (a knot walks one data point per two steps); it is bounded by ``murty_iter``.
+   Limitation (issue 5, open): the safeguard makes uniform random x with N = 2·10⁴
+   certified for λ ∈ {10⁻⁰·⁵, …, 10⁻⁸}·λ_max (tests/test_tv2.py), but it takes seconds
+   where the dual interior point gives a poor start (its Newton systems have entries
+   ~1/h², h the gap, and factorising them cancels digits at near-coincident abscissae);
+   a well-scaled primal interior point in values and slopes is the planned start.
+   N = 10⁶ in under 5 s is not reached.
 4. Sparsest solution: the fitted values u are unique but f is not (Debarre, Denoyelle,
    Unser, Fageot 2022, J. Comput. Appl. Math. 406:114044).  Knots at adjacent data points
    with slope changes of the same sign are merged pairwise (left to right in each run)
@@ -310,7 +324,7 @@ def _interior_point(D, lam, max_iter=120, gap_targets=(1e-6, 1e-8, 1e-10, 1e-12,
     yield z, mu1, mu2
 
 
-def _pdas(D, lam, s, max_iter=200, patience=12):
+def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000):
     """Primal-dual active-set iterations with one entering knot per run of violators.
 
     ``s`` is the int8 working set of :func:`_kernels.pdas_iter`.  Each iteration solves
@@ -327,6 +341,7 @@ def _pdas(D, lam, s, max_iter=200, patience=12):
     u, z, J = np.empty(N), np.empty(N), np.empty(N)
     sn = np.empty(N, np.int8)
     best, left, prev, mode = np.inf, patience, np.inf, 2
+    best_s = s.copy()
     for _ in range(max_iter):
         nv = K.pdas_iter(D.xn, D.wn, D.yn, s, lam, u, z, J, sn, mode)
         if nv == 0:
@@ -337,11 +352,38 @@ def _pdas(D, lam, s, max_iter=200, patience=12):
         prev = nv
         if nv < best:
             best, left = nv, patience
+            best_s[:] = s
         elif left > 0:
             left -= 1
         else:
-            return None
+            break
         s, sn = sn, s
+    return _murty(D, lam, best_s, murty_iter)
+
+
+def _murty(D, lam, s, max_iter):
+    """Murty's least-index single principal pivoting from the working set ``s``.
+
+    The working set is a complementary basis of the box-constrained dual QP
+    min ½zᵀQz − bᵀz, |z| ≤ λ (Q = LW⁻¹Lᵀ positive definite): a knot of sign ±1 at k
+    fixes zₖ = ±λ, the other zₖ are free.  Each step flips only the *first* violated
+    index (a free zₖ beyond the box enters the bound; a bound whose multiplier, the slope
+    change, has the wrong sign becomes free).  For a P-matrix linear complementarity
+    problem (Q positive definite) this rule terminates finitely (Murty 1974; Júdice &
+    Pires 1994 for box constraints), so it is the safeguard of the block pivoting above,
+    which is much faster but can cycle.  None after ``max_iter`` steps.
+    """
+    N = D.N
+    s = s.copy()
+    u, z, J = np.empty(N), np.empty(N), np.empty(N)
+    sn = np.empty(N, np.int8)
+    for _ in range(max_iter):
+        nv = K.pdas_iter(D.xn, D.wn, D.yn, s, lam, u, z, J, sn, 0)
+        if nv == 0:
+            knots = np.flatnonzero(s).astype(np.int64)
+            return u, knots, J[knots], z[1:-1].copy()
+        k = int(np.argmax(sn != s))
+        s[k] = sn[k]
     return None
 
 
