@@ -336,23 +336,35 @@ def _pywt_offset(w) -> int:
     return 1 - w.dec_len // 2
 
 
-def _prefilter(arr, w):
-    """a_k = Σ_l φ(l) f_{k+l+o} along every axis (periodic), o = :func:`_pywt_offset`."""
-    from scipy.ndimage import correlate1d
-
+def _prefilter_taps(w):
+    """(taps, offset) of :func:`_prefilter`: φ(l) trimmed of its zero ends, and the index
+    offset of the first kept tap, o + (number of leading zeros)."""
     taps = scaling_function_at_integers(w)
     nz = np.nonzero(taps)[0]
-    taps = taps[: nz[-1] + 1]
-    o = _pywt_offset(w)
-    T = taps.size
-    origin = -o - T // 2
-    out = arr
-    for axis in range(arr.ndim):
-        if -(T // 2) <= origin <= (T - 1) // 2:
-            out = correlate1d(out, taps, axis=axis, mode="wrap", origin=origin)
-        else:  # pragma: no cover - no PyWavelets orthogonal wavelet needs this branch
-            out = np.roll(correlate1d(out, taps, axis=axis, mode="wrap", origin=-(T // 2)), -o, axis=axis)
-    return out
+    return np.ascontiguousarray(taps[nz[0]: nz[-1] + 1]), _pywt_offset(w) + int(nz[0])
+
+
+def _prefilter(arr, w):
+    """a_k = Σ_l φ(l) f_{k+l+o} along every axis (periodic), o = :func:`_pywt_offset`.
+
+    One fused serial numba pass (:func:`splines._besov_kernels.prefilter3`; it replaced
+    three scipy ``correlate1d`` calls, same numbers to rounding); ``arr`` is a float64
+    array with 1 to 3 axes, the result a new array of the same shape (the only allocation
+    of its size)."""
+    from ._besov_kernels import prefilter3
+
+    taps, off = _prefilter_taps(w)
+    one = np.ones(1)
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if arr.ndim == 1:
+        view, args = arr.reshape(1, 1, -1), (one, 0, one, 0, taps, off)
+    elif arr.ndim == 2:
+        view, args = arr.reshape(arr.shape[0], 1, arr.shape[1]), (taps, off, one, 0, taps, off)
+    else:
+        view, args = arr, (taps, off, taps, off, taps, off)
+    out = np.empty_like(view)
+    prefilter3(view, *args, out)
+    return out.reshape(arr.shape)
 
 
 def _check_domain(domain):

@@ -198,3 +198,102 @@ def test_bad_grids():
         besov_norm(lambda X: X[:, 0], 1.0, 2.0, 2.0)
     with pytest.raises(ValueError, match="finite"):
         besov_norm(np.full(64, np.nan), 1.0, 2.0, 2.0)
+
+
+# --- the fused numba prefilter against the previous implementation (oracle) ---------------
+
+def _reference_prefilter(arr, w):
+    """The implementation besov_norm used before the numba kernel (scipy correlate1d along
+    every axis, periodic), kept verbatim as the oracle: a_k = Σ_l φ(l) f_{k+l+o}."""
+    from scipy.ndimage import correlate1d
+
+    from splines.besov import _pywt_offset, scaling_function_at_integers
+
+    taps = scaling_function_at_integers(w)
+    nz = np.nonzero(taps)[0]
+    taps = taps[: nz[-1] + 1]
+    o = _pywt_offset(w)
+    T = taps.size
+    origin = -o - T // 2
+    out = arr
+    for axis in range(arr.ndim):
+        assert -(T // 2) <= origin <= (T - 1) // 2
+        out = correlate1d(out, taps, axis=axis, mode="wrap", origin=origin)
+    return out
+
+
+def _literal_prefilter(arr, w):
+    """The definition itself: Σ_l φ(l) f_{k+l+o} by np.roll, one axis after the other."""
+    from splines.besov import _pywt_offset, scaling_function_at_integers
+
+    taps = scaling_function_at_integers(w)
+    o = _pywt_offset(w)
+    out = arr
+    for axis in range(arr.ndim):
+        out = sum(t * np.roll(out, -(l + o), axis=axis) for l, t in enumerate(taps))
+    return out
+
+
+WAVELETS = ["haar", "db2", "db4", "sym4", "coif2", "db8"]
+
+
+@pytest.mark.parametrize("wavelet", WAVELETS)
+def test_reference_prefilter_is_the_definition(wavelet):
+    w = pywt.Wavelet(wavelet)
+    rng = np.random.default_rng(3)
+    for shape in [(32,), (16, 32), (16, 16, 32)]:
+        x = rng.standard_normal(shape)
+        np.testing.assert_allclose(_reference_prefilter(x, w), _literal_prefilter(x, w), rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("wavelet", WAVELETS)
+def test_numba_prefilter_matches_reference(wavelet):
+    from splines.besov import _prefilter
+
+    w = pywt.Wavelet(wavelet)
+    rng = np.random.default_rng(4)
+    for shape in [(64,), (32, 32), (16, 16, 16), (16, 32), (32, 16, 64)]:
+        x = rng.standard_normal(shape) * 10.0 ** rng.uniform(-3, 3)
+        got = _prefilter(x, w)
+        ref = _reference_prefilter(x, w)
+        assert got.shape == x.shape and got.dtype == np.float64
+        assert np.max(np.abs(got - ref)) <= 1e-13 * np.max(np.abs(ref))
+    y = rng.standard_normal((32, 32))
+    yc = y.copy()
+    _prefilter(y, w)
+    np.testing.assert_array_equal(y, yc)                  # the input is not modified
+
+
+@pytest.mark.filterwarnings("ignore::splines.besov.BesovWarning")
+@pytest.mark.parametrize("d, N", [(1, 512), (2, 64), (3, 32)])
+@pytest.mark.parametrize("wavelet", ["haar", "db2", "db4", "sym4", "coif2"])
+def test_besov_norm_with_numba_prefilter_equals_previous(monkeypatch, d, N, wavelet):
+    import splines.besov as besov
+
+    rng = np.random.default_rng(5 + d)
+    f = rng.standard_normal((N,) * d)
+    f_c = f.copy()
+    vm = pywt.Wavelet(wavelet).vanishing_moments_psi
+    cases = [(s, p, q) for s, p, q in PARAMS if s < vm] + [(0.3, 1.5, 2.0)]
+    new = {}
+    for boundary in ("periodic", "interior"):
+        for s, p, q in cases:
+            new[boundary, s, p, q] = besov_norm(f, s, p, q, wavelet=wavelet, boundary=boundary, full_output=True)
+    np.testing.assert_array_equal(f, f_c)
+    monkeypatch.setattr(besov, "_prefilter", _reference_prefilter)
+    for (boundary, s, p, q), got in new.items():
+        ref = besov_norm(f, s, p, q, wavelet=wavelet, boundary=boundary, full_output=True)
+        assert got.value == pytest.approx(ref.value, rel=1e-12, abs=0)
+        assert got.coarse == pytest.approx(ref.coarse, rel=1e-12, abs=0)
+        np.testing.assert_allclose(got.levels, ref.levels, rtol=1e-12, atol=0)
+        np.testing.assert_array_equal(got.j, ref.j)
+
+
+
+def test_prefilter_accepts_strided_and_float32_input():
+    rng = np.random.default_rng(6)
+    f = rng.standard_normal((64, 64, 64))[::2, ::-2, 1::2]       # (32, 32, 32), not contiguous
+    ref = besov_norm(np.ascontiguousarray(f), 1.0, 2.0, 2.0)
+    assert besov_norm(f, 1.0, 2.0, 2.0) == pytest.approx(ref, rel=1e-14)
+    g = rng.standard_normal((64, 64)).astype(np.float32)
+    assert besov_norm(g, 1.0, 2.0, 2.0) == pytest.approx(besov_norm(g.astype(np.float64), 1.0, 2.0, 2.0), rel=1e-14)
