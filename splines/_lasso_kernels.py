@@ -78,30 +78,33 @@ def _phi(s, beta, ib, integer, is_log, sign):
 
 
 @njit
-def _sym_row(A, i, beta, ib, integer, is_log, sign, out):
+def polyharmonic_matrix_tri(A, beta, is_log, sign, out, V, KV):
+    """out[i, j] = Kᵢⱼ = sign · φ(‖Aᵢ − Aⱼ‖) for j ≥ i only (C order) and KV = K V.
+
+    The triangle written is the *lower* one of ``out.T`` (Fortran order), all that the
+    symmetric LAPACK routines (dsyr2k, dpotrf with lower=1) read; K V (V (n, q), KV (n, q)
+    overwritten) is accumulated from both (i, j) and (j, i) in the same pass, so the
+    matrix is never read again for it.  Serial on purpose: a parallel region leaves OpenMP
+    workers spinning for milliseconds, which then compete with the BLAS threads of the
+    solve that follows.  Each pair is computed once and written once, row-contiguous.
+    """
     n, d = A.shape
-    out[i, i] = 0.0
-    for j in range(i + 1, n):
-        s = 0.0
-        for k in range(d):
-            t = A[i, k] - A[j, k]
-            s += t * t
-        v = 0.0 if s == 0.0 else _phi(s, beta, ib, integer, is_log, sign)
-        out[i, j] = v
-        out[j, i] = v
-
-
-@pjit
-def polyharmonic_matrix_sym(A, beta, is_log, sign, out):
-    """out = [sign · φ(‖Aᵢ − Aⱼ‖)]ᵢⱼ, symmetric: each pair computed once; rows i and n−1−i
-    share a parallel iteration so that the triangle's work is balanced."""
-    n = A.shape[0]
+    q = V.shape[1]
     ib = int(beta)
     integer = float(ib) == beta
-    for ii in prange((n + 1) // 2):
-        _sym_row(A, ii, beta, ib, integer, is_log, sign, out)
-        if n - 1 - ii != ii:
-            _sym_row(A, n - 1 - ii, beta, ib, integer, is_log, sign, out)
+    KV[:, :] = 0.0
+    for i in range(n):
+        out[i, i] = 0.0
+        for j in range(i + 1, n):
+            s = 0.0
+            for k in range(d):
+                t = A[i, k] - A[j, k]
+                s += t * t
+            v = 0.0 if s == 0.0 else _phi(s, beta, ib, integer, is_log, sign)
+            out[i, j] = v
+            for k in range(q):
+                KV[i, k] += v * V[j, k]
+                KV[j, k] += v * V[i, k]
 
 
 @njit

@@ -33,15 +33,19 @@ conditionally positive definite of order ⌈β/2⌉ (odd β) or β/2 + 1 (log ca
 makes ZᵀKZ positive definite for Z spanning {c : Pᵀc = 0}.)
 
 Solver: the null-space method.  P = QR (Householder, compact WY Q = I − V T Vᵀ); QᵀKQ is
-a rank-2q update of K (O(N²q) flops for q monomials, one BLAS ``dgemm``), the trailing block
-Q₂ᵀ(K + λI)Q₂ is positive definite (a well-posed system of size N − q, no saddle point)
-and is solved by LAPACK (LU: on OpenBLAS it beats Cholesky in wall time).  Kernel matrix
-and evaluation are numba kernels (:mod:`splines._lasso_kernels`); evaluation never forms
-the (points × centres) matrix.
+a rank-2q update of K (``dsyr2k`` on one triangle, q monomials), and the trailing block
+Q₂ᵀ(K + λI)Q₂ is positive definite (a well-posed system of size N − q, no saddle point),
+solved by Cholesky (``dpotrf``/``dpotrs`` from scipy's LAPACK, the library
+``RBFInterpolator`` uses; N³/3 flops against LU's 2N³/3 on the (N + q)² saddle-point
+system).  The kernel matrix is built by a serial numba kernel that computes each pair once,
+writes only the triangle LAPACK reads and accumulates K V in the same pass; with a BLAS
+pool of ≤ 2 threads the factorisation runs on one (:func:`_factor_threads`).  Evaluation
+is a numba kernel too and never forms the (points × centres) matrix.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from itertools import combinations_with_replacement
 
@@ -63,6 +67,31 @@ _NAMED = {
     "quintic": (5.0, False, -1.0, 2),
 }
 KERNELS = tuple(_NAMED) + ("polyharmonic",)
+
+
+_CONTROLLER = []
+
+
+def _factor_threads():
+    """Context for the Cholesky factorisation: one BLAS thread when the pool has ≤ 2.
+
+    With two threads, OpenBLAS's threaded ``dpotrf`` is no faster than its serial one on an
+    idle machine and several times slower on a loaded one (its threads busy-wait on each
+    other: 2.5–4.2 s against 0.69 s serial at N = 5000, benchmarks/RESULTS.md); serial
+    Cholesky (N³/3 flops) is then as fast as a two-thread LU (2N³/3 flops on two cores).
+    Larger pools are left alone.  Without threadpoolctl, nothing is changed.
+    """
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:                      # optional: not a dependency of ridgekit
+        return contextlib.nullcontext()
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    ctl = _CONTROLLER[0]
+    blas_libs = ctl.select(user_api="blas")
+    if not blas_libs.lib_controllers or max(lc.num_threads for lc in blas_libs.lib_controllers) > 2:
+        return contextlib.nullcontext()
+    return blas_libs.limit(limits=1)
 
 
 def polyharmonic_kernel(kernel: str, d: int, m=None):
@@ -255,32 +284,37 @@ class PolyharmonicSpline:
                 raise ValueError(f"the sites are not unisolvent for polynomials of degree {degree} "
                                  "(e.g. collinear points for affine terms)")
             Vh, T = _compact_wy(qr, tau)
-        # K₂₂ = K(X[q:], X[q:]) built directly (K is symmetric: its C buffer read as Fortran is K)
-        A22 = np.empty((N - q, N - q))
-        _k.polyharmonic_matrix_sym(X[q:], beta, is_log, sign, A22)
-        A22 = A22.T
+        # K₂₂ = K(X[q:], X[q:]): only its lower triangle (Fortran order) is built and read
+        n2 = N - q
+        A22 = np.empty((n2, n2))
+        V2 = np.ascontiguousarray(Vh[q:]) if q else np.zeros((n2, 0))
+        KV2 = np.empty_like(V2)                      # K₂₂ V₂, accumulated with the matrix
+        _k.polyharmonic_matrix_tri(X[q:], beta, is_log, sign, A22, V2, KV2)
+        A22 = A22.T                                  # F-contiguous, lower triangle valid
         if q:
             # Q = I − V T Vᵀ (compact WY of the Householder QR of P).  With W = K V,
-            # U = W T − ½ V Tᵀ(VᵀW)T:  QᵀKQ = K − U Vᵀ − V Uᵀ (a rank-2q update).
+            # U = W T − ½ V Tᵀ(VᵀW)T:  QᵀKQ = K − U Vᵀ − V Uᵀ (a rank-2q update, dsyr2k).
             K1 = np.empty((q, N))
             _k.polyharmonic_rows(X[:q], X, beta, is_log, sign, K1)
             W = np.empty((N, q))
             W[:q] = K1 @ Vh
-            W[q:] = K1[:, q:].T @ Vh[:q] + A22 @ Vh[q:]
+            W[q:] = K1[:, q:].T @ Vh[:q] + KV2
             U = W @ T - 0.5 * Vh @ (T.T @ (Vh.T @ W) @ T)
-            L2, R2 = np.hstack([U[q:], Vh[q:]]), np.hstack([Vh[q:], U[q:]])
-            A22 = blas.dgemm(-1.0, L2, R2, beta=1.0, c=A22, trans_b=1, overwrite_c=1)
+            with _factor_threads():                  # memory-bound: threads only add sync
+                A22 = blas.dsyr2k(-1.0, U[q:], Vh[q:], beta=1.0, c=A22, lower=1, overwrite_c=1)
             A12 = K1[:, q:] - U[:q] @ Vh[q:].T - Vh[:q] @ U[q:].T
             QtY = Y - Vh @ (T.T @ (Vh.T @ Y))
         else:
             QtY = Y
         if lam:
             A22[np.diag_indices_from(A22)] += lam
-        # Q₂ᵀ(K + λI)Q₂ is positive definite; OpenBLAS's LU (dgesv) is measured faster than its
-        # Cholesky (dpotrf) on the machines we benchmark (benchmarks/RESULTS.md), so LU it is.
-        _, _, z, info = lapack.dgesv(A22, np.asfortranarray(QtY[q:]), overwrite_a=1, overwrite_b=1)
-        del A22
-        if info > 0:
+        # Q₂ᵀ(K + λI)Q₂ is positive definite: Cholesky (N³/3 flops, half of LU's)
+        with _factor_threads():
+            L, info = lapack.dpotrf(A22, lower=1, overwrite_a=1, clean=0)
+            if info == 0:
+                z, info = lapack.dpotrs(L, QtY[q:], lower=1)
+        del A22, L
+        if info != 0:
             raise np.linalg.LinAlgError("singular polyharmonic system: repeated sites? "
                                         "(use smoothing > 0 or remove duplicates)")
         if q:

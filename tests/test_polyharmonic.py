@@ -35,6 +35,20 @@ def test_matches_scipy(rng, d, kernel, smoothing):
         np.testing.assert_allclose(ours.predict(X), Y, atol=1e-9)
 
 
+def test_large_fit_matches_scipy_and_restores_blas_threads(rng):
+    """N = 600 (blocked Cholesky path of LAPACK, one-triangle kernel matrix) and the BLAS
+    thread counts are what they were before the fit."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    before = [(i["filepath"], i["num_threads"]) for i in threadpoolctl.threadpool_info()]
+    X, Y, Xt = _data(rng, 600, 2)
+    for lam in (0.0, 1e-3):
+        a = PolyharmonicSpline(smoothing=lam).fit(X, Y).predict(Xt)
+        b = RBFInterpolator(X, Y, kernel="thin_plate_spline", smoothing=lam)(Xt)
+        assert np.abs(a - b).max() <= 1e-8 * np.abs(b).max()
+    after = [(i["filepath"], i["num_threads"]) for i in threadpoolctl.threadpool_info()]
+    assert after == before
+
+
 def test_matches_scipy_explicit_degree(rng):
     X, Y, Xt = _data(rng, 100, 2)
     ours = PolyharmonicSpline("thin_plate_spline", degree=3).fit(X, Y[:, 0])
