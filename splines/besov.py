@@ -196,7 +196,11 @@ def _lp_power(x, p):
         return float(np.sum(np.square(x)))
     if p == 1.0:
         return float(np.sum(np.abs(x)))
-    return float(np.sum(np.abs(x) ** p))
+    t = np.abs(x)                  # one temporary: |x|^p in place
+    if not np.issubdtype(t.dtype, np.floating):
+        t = t.astype(np.float64)
+    np.power(t, p, out=t)
+    return float(np.sum(t))
 
 
 def _lp_level(bands, p):
@@ -267,21 +271,26 @@ def besov_sequence_norm(coeffs, s, p, q, *, j0: int = 0, seminorm: bool = False,
         raise TypeError("coeffs must be a list [a_j0, D_j0, D_j0+1, ...] in PyWavelets' wavedec/wavedec2/"
                         f"wavedecn layout, got {type(coeffs).__name__}")
     approx = as_float_array(coeffs[0], "coeffs[0]", allow_empty=True)
+    for i, detail in enumerate(coeffs[1:]):
+        for b in _bands(detail):
+            if not np.all(np.isfinite(b)):
+                raise ValueError(f"coeffs[{i + 1}] must be finite")
+    out = _sequence_norm([approx] + list(coeffs[1:]), s, p, q, j0, seminorm)
+    return out if full_output else out.value
+
+
+def _sequence_norm(coeffs, s, p, q, j0, seminorm):
+    """:func:`besov_sequence_norm` without validation (coefficients finite, coeffs[0] a
+    float array), as a :class:`BesovNorm`; besov_norm calls it on PyWavelets' output."""
+    approx = coeffs[0]
     d = max(approx.ndim, 1)
     inv_p = 0.0 if p == math.inf else 1.0 / p
     coarse = 0.0 if seminorm else 2.0 ** (j0 * d * (0.5 - inv_p)) * _lp_level([approx], p)
     js = np.arange(j0, j0 + len(coeffs) - 1)
     levels = np.empty(len(js))
     for i, detail in enumerate(coeffs[1:]):
-        bands = _bands(detail)
-        for b in bands:
-            if not np.all(np.isfinite(b)):
-                raise ValueError(f"coeffs[{i + 1}] must be finite")
-        levels[i] = 2.0 ** (js[i] * (s + d * (0.5 - inv_p))) * _lp_level(bands, p)
-    value = _combine(coarse, levels, q)
-    if full_output:
-        return BesovNorm(value, coarse, levels, js)
-    return value
+        levels[i] = 2.0 ** (js[i] * (s + d * (0.5 - inv_p))) * _lp_level(_bands(detail), p)
+    return BesovNorm(_combine(coarse, levels, q), coarse, levels, js)
 
 
 def besov_sample_points(n: int, *, domain=(0.0, 1.0)) -> np.ndarray:
@@ -531,7 +540,7 @@ def besov_norm(f, s, p, q, *, wavelet="db4", level=None, n=None, d=None, domain=
     coeffs = pywt.wavedecn(arr, w, mode="periodization", level=level)
     if boundary == "interior":
         coeffs = _interior(coeffs, N, d, w, level, prefilter)
-    out = besov_sequence_norm(coeffs, s, p, q, j0=J - level, seminorm=seminorm, full_output=True)
+    out = _sequence_norm(coeffs, s, p, q, J - level, seminorm)   # finite: f was validated, the DWT is exact
     scale = float(N) ** (-d / 2.0)
     if full_output:
         return BesovNorm(out.value * scale, out.coarse * scale, out.levels * scale, out.j)
