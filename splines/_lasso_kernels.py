@@ -11,6 +11,7 @@ times the scikit-learn-scaled one).
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -18,6 +19,31 @@ import numpy as np
 from kplane._numba import njit, pjit, prange
 
 __all__: list[str] = []
+
+_CONTROLLER = []
+
+
+def single_blas_thread(max_pool=None):
+    """Context manager: BLAS (numpy's and scipy's, the latter also behind numba's ``np.dot``)
+    limited to one thread; with ``max_pool``, only when no BLAS pool has more threads.
+
+    OpenBLAS threads busy-wait on each other, so on a loaded machine a threaded call waits
+    whole scheduler slices for a descheduled peer (a 10×2000 ``dgemv`` — threaded by
+    OpenBLAS above 9216 entries — or a 10×2000×500 product then takes 5–70 ms instead of
+    0.6 ms).  Python-level (not a kernel); a no-op without threadpoolctl (optional).
+    """
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return contextlib.nullcontext()
+    if not _CONTROLLER:
+        import scipy.linalg  # noqa: F401  (scipy's BLAS loaded before the snapshot of libraries)
+        _CONTROLLER.append(ThreadpoolController())
+    libs = _CONTROLLER[0].select(user_api="blas")
+    if not libs.lib_controllers or (max_pool is not None
+                                    and max(lc.num_threads for lc in libs.lib_controllers) > max_pool):
+        return contextlib.nullcontext()
+    return libs.limit(limits=1)
 
 
 @njit

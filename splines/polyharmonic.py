@@ -45,7 +45,6 @@ is a numba kernel too and never forms the (points × centres) matrix.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from itertools import combinations_with_replacement
 
@@ -69,9 +68,6 @@ _NAMED = {
 KERNELS = tuple(_NAMED) + ("polyharmonic",)
 
 
-_CONTROLLER = []
-
-
 def _factor_threads():
     """Context for the Cholesky factorisation: one BLAS thread when the pool has ≤ 2.
 
@@ -81,17 +77,7 @@ def _factor_threads():
     Cholesky (N³/3 flops) is then as fast as a two-thread LU (2N³/3 flops on two cores).
     Larger pools are left alone.  Without threadpoolctl, nothing is changed.
     """
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:                      # optional: not a dependency of ridgekit
-        return contextlib.nullcontext()
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
-    ctl = _CONTROLLER[0]
-    blas_libs = ctl.select(user_api="blas")
-    if not blas_libs.lib_controllers or max(lc.num_threads for lc in blas_libs.lib_controllers) > 2:
-        return contextlib.nullcontext()
-    return blas_libs.limit(limits=1)
+    return _k.single_blas_thread(max_pool=2)
 
 
 def polyharmonic_kernel(kernel: str, d: int, m=None):
