@@ -403,6 +403,47 @@ def _from_interior_point(D, lam):
     return None
 
 
+class _Level:
+    """A subsample of the normalised data for the multilevel start (attributes of _Data
+    that the active-set iteration reads)."""
+
+    def __init__(self, xn, yn, wn):
+        self.xn, self.yn, self.wn = xn, yn, wn
+        self.N = xn.shape[0]
+
+
+def _multilevel(D, lam, factor=8, coarse=4000, murty_iter=100):
+    """Working set from the solution on every ``factor``-th point (weights summed over
+    the blocks, so the data term keeps its scale), solved the same way down to
+    ``coarse`` points; the coarse knots, mapped to their data points, start the active
+    set on the finer level.  Returns the certified result or None."""
+    levels = [D]
+    while levels[-1].N > coarse:
+        L = levels[-1]
+        idx = np.arange(0, L.N, factor)
+        if idx[-1] != L.N - 1:
+            idx = np.append(idx, L.N - 1)
+        wsum = np.add.reduceat(L.wn, idx[:-1])
+        wn = np.empty(idx.shape[0])
+        wn[:-1] = wsum
+        wn[-1] = L.wn[-1]
+        lv = _Level(L.xn[idx], L.yn[idx], wn)
+        lv.idx = idx
+        levels.append(lv)
+    s = np.zeros(levels[-1].N, np.int8)
+    for i in range(len(levels) - 1, -1, -1):
+        L = levels[i]
+        res = _pdas(L, lam, s, murty_iter=murty_iter)
+        if res is None:
+            return None
+        if i == 0:
+            return res
+        s = np.zeros(levels[i - 1].N, np.int8)
+        knots = res[1]
+        s[L.idx[knots]] = _signs(res).astype(np.int8)
+    return None  # pragma: no cover
+
+
 class _Failed(Exception):
     pass
 
@@ -473,6 +514,9 @@ def _solve(D, lam, warm=None):
         res = _active_set(D, lam, warm[0], warm[1], max_iter=8)
         if res is not None:
             return res
+    res = _multilevel(D, lam)
+    if res is not None:
+        return res
     res = _from_interior_point(D, lam)
     if res is not None:
         return res
