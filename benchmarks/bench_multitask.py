@@ -1,16 +1,18 @@
 """Benchmark: splines.multitask_lasso against scikit-learn's MultiTaskLasso (and celer's
 MultiTaskLasso when installed), same objective scaling, same stopping rule (tol·‖Y‖²/N on
-the duality gap), same problems.
+the duality gap), same problems, solvers timed alternately (one run of each in turn) so
+that they share the machine's load; the load average is printed before and after.
 
 Cases (issue 6): (A) 2000×500×10, independent Gaussian columns, 25 active rows,
 α = 0.1·α_max; (B) 2000×500×10, AR(1)-correlated columns (ρ = 0.95), 1 % support (5 rows),
 α = 0.01·α_max (the hard case: slow coordinate descent).  Reported: median wall time of
-3 runs, the first call separately (numba cache load), the objective relative to the best
+7 runs, the first call separately (numba cache load), the objective relative to the best
 of the solvers, and the time ratio.
 
 Run: python benchmarks/bench_multitask.py
 """
 
+import os
 import statistics
 import time
 import warnings
@@ -42,13 +44,15 @@ def problem(case, rng):
     return X, Y, frac * alpha_max(X, Y, fit_intercept=True)
 
 
-def timed(f, reps=3):
-    out, ts = None, []
+def timed_alternately(fs, reps=7):
+    """{name: (last output, median time)} of the callables in ``fs``, run in turn."""
+    outs, ts = {}, {k: [] for k in fs}
     for _ in range(reps):
-        t0 = time.perf_counter()
-        out = f()
-        ts.append(time.perf_counter() - t0)
-    return out, statistics.median(ts)
+        for k, f in fs.items():
+            t0 = time.perf_counter()
+            outs[k] = f()
+            ts[k].append(time.perf_counter() - t0)
+    return {k: (outs[k], statistics.median(ts[k])) for k in fs}
 
 
 def main():
@@ -63,28 +67,40 @@ def main():
     t0 = time.perf_counter()
     multitask_lasso(rng.standard_normal((20, 5)), rng.standard_normal((20, 2)), 0.1)
     print(f"first call (numba cache load + tiny problem): {time.perf_counter() - t0:.3f} s")
+    print("load average (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
     for case in ("A", "B"):
         X, Y, a = problem(case, rng)
+
+        def run_sklearn():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                return MultiTaskLasso(alpha=a, tol=TOL, max_iter=100_000).fit(X, Y)
+
+        def run_celer():
+            Xc, Yc = np.asfortranarray(X - X.mean(0)), np.asfortranarray(Y - Y.mean(0))
+            W = mtl_path(Xc, Yc, alphas=[a], tol=TOL, max_iter=100)[1][..., 0]      # (D, p)
+            return W, Y.mean(0) - X.mean(0) @ W.T
+
+        fs = {"ridgekit": lambda: multitask_lasso(X, Y, a, fit_intercept=True, tol=TOL),
+              "scikit-learn": run_sklearn}
+        if mtl_path is not None:
+            fs["celer"] = run_celer
+        res = timed_alternately(fs)
         rows = {}
-        r, t = timed(lambda: multitask_lasso(X, Y, a, fit_intercept=True, tol=TOL))
+        r, t = res["ridgekit"]
         rows["ridgekit"] = (t, multitask_lasso_objective(X, Y, r.coef, a, r.intercept), int(r.support.sum()))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            m, t = timed(lambda: MultiTaskLasso(alpha=a, tol=TOL, max_iter=100_000).fit(X, Y))
+        m, t = res["scikit-learn"]
         rows["scikit-learn"] = (t, multitask_lasso_objective(X, Y, m.coef_.T, a, m.intercept_),
                                 int(np.any(m.coef_ != 0, axis=0).sum()))
         if mtl_path is not None:
-            def run_celer():
-                Xc, Yc = np.asfortranarray(X - X.mean(0)), np.asfortranarray(Y - Y.mean(0))
-                W = mtl_path(Xc, Yc, alphas=[a], tol=TOL, max_iter=100)[1][..., 0]      # (D, p)
-                return W, Y.mean(0) - X.mean(0) @ W.T
-            (W, c0), t = timed(run_celer)
+            (W, c0), t = res["celer"]
             rows["celer"] = (t, multitask_lasso_objective(X, Y, W.T, a, c0), int(np.any(W != 0, axis=0).sum()))
         best = min(v[1] for v in rows.values())
         print(f"case {case}: 2000x500x10, alpha = {a:.4g}, tol = {TOL:g}")
         for name, (t, obj, k) in rows.items():
             print(f"  {name:<13} {t:8.3f} s   objective - best = {obj - best:9.2e} (rel {abs(obj - best) / best:8.1e})"
                   f"   active {k:3d}   time / ridgekit {t / rows['ridgekit'][0]:6.2f}")
+    print("load average (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
 
 
 if __name__ == "__main__":

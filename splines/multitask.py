@@ -164,11 +164,12 @@ class _Problem:
         self.D = Y.shape[1]
         if fit_intercept:
             self.xm, self.ym = X.mean(0), Y.mean(0)
-            X, Y = X - self.xm, Y - self.ym
+            Y = Y - self.ym
         else:
             self.xm, self.ym = np.zeros(self.p), np.zeros(self.D)
-        self.X = np.ascontiguousarray(X)
-        self.XT = np.ascontiguousarray(X.T)
+        self.XT = np.array(X.T, order="C")             # the one copy of the design
+        if fit_intercept:
+            self.XT -= self.xm[:, None]
         self.Y = np.ascontiguousarray(Y)
         self.YT = np.ascontiguousarray(Y.T)
         self.lips = np.einsum("ij,ij->i", self.XT, self.XT)
@@ -197,7 +198,7 @@ def _solve_one(prob, alpha, B, R, *, tol, max_iter, ws_start, screening, use_ws)
     gap = prev_gap = np.inf
     dbest, xtr_best = -np.inf, None                     # best feasible dual point so far
     while True:
-        xtr = np.linalg.norm(R @ prob.X, axis=0) if p else np.zeros(0)
+        xtr = np.linalg.norm(prob.XT @ R.T, axis=1) if p else np.zeros(0)
         scale = prob.dual_scale(R, alpha, xtr)
         pobj = prob.primal(R, B, alpha)
         dval = prob.dual(R, alpha, scale)
@@ -332,7 +333,9 @@ def multitask_lasso(X, Y, alpha, *, fit_intercept: bool = False, tol: float = 1e
         if B.shape != (prob.p, prob.D):
             raise ValueError(f"coef_init must have shape ({prob.p}, {prob.D}), got {B.shape}")
         B = np.ascontiguousarray(B)
-    R = np.ascontiguousarray((prob.Y - prob.X @ B).T)      # residual, transposed (D, N)
+    R = prob.YT.copy()                                      # residual, transposed (D, N)
+    if np.any(B):
+        R -= B.T @ prob.XT
     order = np.argsort(-alphas, kind="stable")
     n = len(alphas)
     coefs = np.empty((n, prob.p, prob.D))
