@@ -12,38 +12,44 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-__all__ = ["GALLERY", "ALIASES", "resolve", "load"]
+__all__ = ["GALLERY", "ALIASES", "available", "missing", "resolve", "load"]
 
-#: name -> (module, paper, in the demo)
+#: name -> (module, paper, in the demo, importable modules it needs beyond the core)
 GALLERY = {
-    "random-relu": ("ridgekit.gallery.random_relu", "2405.10229", True),
-    "nla": ("ridgekit.gallery.nla", "2502.17671", True),
-    "weighted-variation": ("ridgekit.gallery.weighted_variation", "2307.15772", True),
-    "flat-minima": ("ridgekit.gallery.flat_minima", "2506.20779", True),
-    "vv": ("ridgekit.gallery.vv", "2305.16534", True),
-    "splines": ("ridgekit.gallery.splines", "representer theorems", True),
-    "rkhs-gap": ("ridgekit.gallery.rkhs_gap", "2502.16331", True),
+    "random-relu": ("ridgekit.gallery.random_relu", "2405.10229", True, ("matplotlib",)),
+    "nla": ("ridgekit.gallery.nla", "2502.17671", True, ("matplotlib", "pywt")),
+    "weighted-variation": ("ridgekit.gallery.weighted_variation", "2307.15772", True, ("matplotlib",)),
+    "flat-minima": ("ridgekit.gallery.flat_minima", "2506.20779", True, ("matplotlib", "torch")),
+    "vv": ("ridgekit.gallery.vv", "2305.16534", True, ("matplotlib", "sklearn")),
+    "splines": ("ridgekit.gallery.splines", "representer theorems", True, ("matplotlib",)),
+    "rkhs-gap": ("ridgekit.gallery.rkhs_gap", "2502.16331", True, ("matplotlib",)),
 }
 
 #: arXiv ids accepted in place of the names
-ALIASES = {paper: name for name, (_, paper, _) in GALLERY.items() if paper[:1].isdigit()}
+ALIASES = {entry[1]: name for name, entry in GALLERY.items() if entry[1][:1].isdigit()}
+
+
+def missing(name: str) -> list:
+    """The modules that entry ``name`` needs and this installation lacks."""
+    mod, _, _, requires = GALLERY[name]
+    return [m for m in (mod,) + tuple(requires) if importlib.util.find_spec(m) is None]
 
 
 def available() -> list:
-    """Names whose module exists in this installation."""
-    out = []
-    for name, (mod, _, _) in GALLERY.items():
-        if importlib.util.find_spec(mod) is not None:
-            out.append(name)
-    return out
+    """Names whose module and requirements are importable in this installation."""
+    return [name for name in GALLERY if not missing(name)]
 
 
 def resolve(name: str) -> str:
     """Canonical entry name for ``name`` (a name or an arXiv id); ValueError otherwise."""
     key = ALIASES.get(name, name)
-    if key not in GALLERY or key not in available():
+    if key not in GALLERY:
         raise ValueError(f"unknown reproduction {name!r}; available: {', '.join(available())} "
                          f"(or their arXiv ids)")
+    lacking = missing(key)
+    if lacking:
+        raise ValueError(f"reproduction {key!r} needs {', '.join(lacking)}, which this installation lacks "
+                         f"(pip install \"ridgekit[test]\" or \"ridgekit[torch]\")")
     return key
 
 

@@ -6,7 +6,7 @@ import inspect
 import math
 from pathlib import Path
 
-from ..gallery import GALLERY, available, load
+from ..gallery import GALLERY, available, load, missing
 from ..report import Check, Section
 
 __all__ = ["gallery_section", "as_section", "demo_sections"]
@@ -60,5 +60,11 @@ def gallery_section(name: str, *, always_quick: bool = False, **options):
 
 
 def demo_sections() -> list:
-    """Section functions of the gallery entries shown in ``ridgekit demo`` (quick size)."""
+    """Section functions of the gallery entries shown in ``ridgekit demo`` (quick size);
+    entries whose optional dependencies are missing are reported on stderr and skipped."""
+    import sys
+
+    for name in GALLERY:
+        if GALLERY[name][2] and missing(name):
+            print(f"ridgekit demo: skipping {name!r}: needs {', '.join(missing(name))}", file=sys.stderr)
     return [gallery_section(name, always_quick=True) for name in available() if GALLERY[name][2]]
