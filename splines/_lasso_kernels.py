@@ -104,21 +104,20 @@ def _phi(s, beta, ib, integer, is_log, sign):
 
 
 @njit
-def polyharmonic_matrix_tri(A, beta, is_log, sign, out, V, KV):
-    """out[i, j] = Kᵢⱼ = sign · φ(‖Aᵢ − Aⱼ‖) for j ≥ i only (C order) and KV = K V.
+def polyharmonic_matrix_tri(A, beta, is_log, sign, out):
+    """out[i, j] = Kᵢⱼ = sign · φ(‖Aᵢ − Aⱼ‖) for j ≥ i only (C order).
 
     The triangle written is the *lower* one of ``out.T`` (Fortran order), all that the
-    symmetric LAPACK routines (dsyr2k, dpotrf with lower=1) read; K V (V (n, q), KV (n, q)
-    overwritten) is accumulated from both (i, j) and (j, i) in the same pass, so the
-    matrix is never read again for it.  Serial on purpose: a parallel region leaves OpenMP
-    workers spinning for milliseconds, which then compete with the BLAS threads of the
-    solve that follows.  Each pair is computed once and written once, row-contiguous.
+    symmetric BLAS/LAPACK routines (dsymm, dsyr2k, dpotrf with lower=1) read.  Serial on
+    purpose: a parallel region leaves OpenMP workers spinning for milliseconds, which then
+    compete with the BLAS threads of the solve that follows (measured: a 1000² ``dgesv``
+    13.6 → 21 ms right after a parallel kernel).  Each pair is computed once and written
+    once, row-contiguous.  (Accumulating K V here as well saved the ``dsymm`` pass but its
+    sequential sums tripled the interpolation residual at the nodes: not kept.)
     """
     n, d = A.shape
-    q = V.shape[1]
     ib = int(beta)
     integer = float(ib) == beta
-    KV[:, :] = 0.0
     for i in range(n):
         out[i, i] = 0.0
         for j in range(i + 1, n):
@@ -126,11 +125,7 @@ def polyharmonic_matrix_tri(A, beta, is_log, sign, out, V, KV):
             for k in range(d):
                 t = A[i, k] - A[j, k]
                 s += t * t
-            v = 0.0 if s == 0.0 else _phi(s, beta, ib, integer, is_log, sign)
-            out[i, j] = v
-            for k in range(q):
-                KV[i, k] += v * V[j, k]
-                KV[j, k] += v * V[i, k]
+            out[i, j] = 0.0 if s == 0.0 else _phi(s, beta, ib, integer, is_log, sign)
 
 
 @njit

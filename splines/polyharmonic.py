@@ -33,13 +33,13 @@ conditionally positive definite of order ⌈β/2⌉ (odd β) or β/2 + 1 (log ca
 makes ZᵀKZ positive definite for Z spanning {c : Pᵀc = 0}.)
 
 Solver: the null-space method.  P = QR (Householder, compact WY Q = I − V T Vᵀ); QᵀKQ is
-a rank-2q update of K (``dsyr2k`` on one triangle, q monomials), and the trailing block
+a rank-2q update of K (``dsymm`` for K V, ``dsyr2k`` on one triangle; q monomials), and the trailing block
 Q₂ᵀ(K + λI)Q₂ is positive definite (a well-posed system of size N − q, no saddle point),
 solved by Cholesky (``dpotrf``/``dpotrs`` from scipy's LAPACK, the library
 ``RBFInterpolator`` uses; N³/3 flops against LU's 2N³/3 on the (N + q)² saddle-point
-system).  The kernel matrix is built by a serial numba kernel that computes each pair once,
-writes only the triangle LAPACK reads and accumulates K V in the same pass; with a BLAS
-pool of ≤ 2 threads the factorisation runs on one (:func:`_factor_threads`).  Evaluation
+system).  The kernel matrix is built by a serial numba kernel that computes each pair once
+and writes only the triangle LAPACK reads; with a BLAS pool of ≤ 2 threads the update and
+the factorisation run on one (:func:`_factor_threads`).  Evaluation
 is a numba kernel too and never forms the (points × centres) matrix.
 """
 
@@ -273,9 +273,7 @@ class PolyharmonicSpline:
         # K₂₂ = K(X[q:], X[q:]): only its lower triangle (Fortran order) is built and read
         n2 = N - q
         A22 = np.empty((n2, n2))
-        V2 = np.ascontiguousarray(Vh[q:]) if q else np.zeros((n2, 0))
-        KV2 = np.empty_like(V2)                      # K₂₂ V₂, accumulated with the matrix
-        _k.polyharmonic_matrix_tri(X[q:], beta, is_log, sign, A22, V2, KV2)
+        _k.polyharmonic_matrix_tri(X[q:], beta, is_log, sign, A22)
         A22 = A22.T                                  # F-contiguous, lower triangle valid
         if q:
             # Q = I − V T Vᵀ (compact WY of the Householder QR of P).  With W = K V,
@@ -284,9 +282,9 @@ class PolyharmonicSpline:
             _k.polyharmonic_rows(X[:q], X, beta, is_log, sign, K1)
             W = np.empty((N, q))
             W[:q] = K1 @ Vh
-            W[q:] = K1[:, q:].T @ Vh[:q] + KV2
-            U = W @ T - 0.5 * Vh @ (T.T @ (Vh.T @ W) @ T)
             with _factor_threads():                  # memory-bound: threads only add sync
+                W[q:] = K1[:, q:].T @ Vh[:q] + blas.dsymm(1.0, A22, Vh[q:], lower=1)
+                U = W @ T - 0.5 * Vh @ (T.T @ (Vh.T @ W) @ T)
                 A22 = blas.dsyr2k(-1.0, U[q:], Vh[q:], beta=1.0, c=A22, lower=1, overwrite_c=1)
             A12 = K1[:, q:] - U[:q] @ Vh[q:].T - Vh[:q] @ U[q:].T
             QtY = Y - Vh @ (T.T @ (Vh.T @ Y))
