@@ -448,7 +448,7 @@ class _Failed(Exception):
     pass
 
 
-def _continuation(D, lam, knots, signs, lam_cur):
+def _continuation(D, lam, knots, signs, lam_cur, murty_iter=20000):
     """Warm-started active-set continuation from λ_cur (solution known) down to λ.
 
     Each step tries the active-set iteration at λ_next = max(λ, ρλ_cur) from the current
@@ -472,7 +472,7 @@ def _continuation(D, lam, knots, signs, lam_cur):
         lam_next = max(lam, rho * lam_cur)
         ws = np.zeros(D.N, np.int8)
         ws[knots] = signs
-        res = _pdas(D, lam_next, ws)
+        res = _pdas(D, lam_next, ws, murty_iter=murty_iter)
         if res is None:
             if rho < 0.9:
                 rho = rho ** 0.5
@@ -517,15 +517,20 @@ def _solve(D, lam, warm=None):
     res = _multilevel(D, lam)
     if res is not None:
         return res
+    z = K.dual_from_residual(D.wn * (D.yn - _affine_fit(D.xn, D.yn, D.wn)), D.xn)
+    k = int(np.argmax(np.abs(z)))               # the first knot enters at λ_max
+    start = (np.array([k + 1], np.int64), np.array([np.sign(z[k])]), lmax)
+    if warm is not None and warm[2] >= lam:
+        start = warm
+    try:                                        # quick continuation (short safeguard)
+        return _continuation(D, lam, *start, murty_iter=50)
+    except _Failed:
+        pass
     res = _from_interior_point(D, lam)
     if res is not None:
         return res
     try:
-        if warm is not None and warm[2] >= lam:
-            return _continuation(D, lam, warm[0], warm[1], warm[2])
-        z = K.dual_from_residual(D.wn * (D.yn - _affine_fit(D.xn, D.yn, D.wn)), D.xn)
-        k = int(np.argmax(np.abs(z)))           # the first knot enters at λ_max
-        return _continuation(D, lam, np.array([k + 1], np.int64), np.array([np.sign(z[k])]), lmax)
+        return _continuation(D, lam, *start)
     except _Failed:
         raise ConvergenceError("fit_tv2: neither the interior-point + active-set solver nor the "
                                "homotopy fallback produced a KKT certificate; please report the "
