@@ -39,7 +39,9 @@ solved by Cholesky (``dpotrf``/``dpotrs`` from scipy's LAPACK, the library
 ``RBFInterpolator`` uses; N³/3 flops against LU's 2N³/3 on the (N + q)² saddle-point
 system).  The kernel matrix is built by a serial numba kernel that computes each pair once
 and writes only the triangle LAPACK reads; with a BLAS pool of ≤ 2 threads the update and
-the factorisation run on one (:func:`_factor_threads`).  Evaluation
+the factorisation run on one (:func:`_factor_threads`).  When Cholesky fails on a system
+that is positive definite only in exact arithmetic (e.g. quintic in 1-D, condition ≳ 1/eps)
+the system is rebuilt and solved by LU, as scipy would.  Evaluation
 is a numba kernel too and never forms the (points × centres) matrix.
 """
 
@@ -272,32 +274,44 @@ class PolyharmonicSpline:
             Vh, T = _compact_wy(qr, tau)
         # K₂₂ = K(X[q:], X[q:]): only its lower triangle (Fortran order) is built and read
         n2 = N - q
-        A22 = np.empty((n2, n2))
-        _k.polyharmonic_matrix_tri(X[q:], beta, is_log, sign, A22)
-        A22 = A22.T                                  # F-contiguous, lower triangle valid
-        if q:
-            # Q = I − V T Vᵀ (compact WY of the Householder QR of P).  With W = K V,
-            # U = W T − ½ V Tᵀ(VᵀW)T:  QᵀKQ = K − U Vᵀ − V Uᵀ (a rank-2q update, dsyr2k).
-            K1 = np.empty((q, N))
-            _k.polyharmonic_rows(X[:q], X, beta, is_log, sign, K1)
-            W = np.empty((N, q))
-            W[:q] = K1 @ Vh
-            with _factor_threads():                  # memory-bound: threads only add sync
-                W[q:] = K1[:, q:].T @ Vh[:q] + blas.dsymm(1.0, A22, Vh[q:], lower=1)
-                U = W @ T - 0.5 * Vh @ (T.T @ (Vh.T @ W) @ T)
-                A22 = blas.dsyr2k(-1.0, U[q:], Vh[q:], beta=1.0, c=A22, lower=1, overwrite_c=1)
-            A12 = K1[:, q:] - U[:q] @ Vh[q:].T - Vh[:q] @ U[q:].T
-            QtY = Y - Vh @ (T.T @ (Vh.T @ Y))
-        else:
-            QtY = Y
-        if lam:
-            A22[np.diag_indices_from(A22)] += lam
+
+        def reduced():
+            """Q₂ᵀ(K + λI)Q₂ (F-contiguous, lower triangle valid), Q₁ᵀKQ₂ and QᵀY."""
+            A22 = np.empty((n2, n2))
+            _k.polyharmonic_matrix_tri(X[q:], beta, is_log, sign, A22)
+            A22 = A22.T                              # F-contiguous, lower triangle valid
+            A12, QtY = None, Y
+            if q:
+                # Q = I − V T Vᵀ (compact WY of the Householder QR of P).  With W = K V,
+                # U = W T − ½ V Tᵀ(VᵀW)T:  QᵀKQ = K − U Vᵀ − V Uᵀ (rank-2q update, dsyr2k).
+                K1 = np.empty((q, N))
+                _k.polyharmonic_rows(X[:q], X, beta, is_log, sign, K1)
+                W = np.empty((N, q))
+                W[:q] = K1 @ Vh
+                with _factor_threads():              # memory-bound: threads only add sync
+                    W[q:] = K1[:, q:].T @ Vh[:q] + blas.dsymm(1.0, A22, Vh[q:], lower=1)
+                    U = W @ T - 0.5 * Vh @ (T.T @ (Vh.T @ W) @ T)
+                    A22 = blas.dsyr2k(-1.0, U[q:], Vh[q:], beta=1.0, c=A22, lower=1, overwrite_c=1)
+                A12 = K1[:, q:] - U[:q] @ Vh[q:].T - Vh[:q] @ U[q:].T
+                QtY = Y - Vh @ (T.T @ (Vh.T @ Y))
+            if lam:
+                A22[np.diag_indices_from(A22)] += lam
+            return A22, A12, QtY
+
         # Q₂ᵀ(K + λI)Q₂ is positive definite: Cholesky (N³/3 flops, half of LU's)
+        A22, A12, QtY = reduced()
         with _factor_threads():
             L, info = lapack.dpotrf(A22, lower=1, overwrite_a=1, clean=0)
             if info == 0:
                 z, info = lapack.dpotrs(L, QtY[q:], lower=1)
         del A22, L
+        if info != 0:
+            # positive definite in exact arithmetic but not numerically (e.g. quintic in 1-D,
+            # condition ≳ 1/eps): rebuild and solve by LU, as scipy's RBFInterpolator would
+            A22, A12, QtY = reduced()
+            A22 = np.tril(A22) + np.tril(A22, -1).T
+            _, _, z, info = lapack.dgesv(A22, np.asfortranarray(QtY[q:]), overwrite_a=1, overwrite_b=1)
+            del A22
         if info != 0:
             raise np.linalg.LinAlgError("singular polyharmonic system: repeated sites? "
                                         "(use smoothing > 0 or remove duplicates)")
