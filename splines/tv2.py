@@ -16,40 +16,51 @@ Method [derived, nets.md §3].
    values u at the N sorted distinct abscissae, L the (N−2)×N second-divided-difference
    operator (slope changes); f is the linear interpolant of u, extended linearly.
    u is unique (strictly convex loss).
-3. A primal-dual interior-point method on the dual box QP
-   max_{|z|≤λ} zᵀLy − ½ zᵀ L W⁻¹ Lᵀ z (pentadiagonal Newton systems, O(N) each) locates
-   the knot set; an active-set step then solves the KKT system *exactly* for that knot
-   set and sign pattern (a tridiagonal system on the hat basis of the knots) and checks
-   |zₖ| ≤ λ(1 + 1e-9) and the signs of the slope changes (the certificate); z = W(y − u)
-   integrated twice, O(N).  λ paths warm-start the active set.
-   When that full-exchange step fails, :func:`_pdas` (kernel ``pdas_iter``) restarts from
-   the interior-point iterate with *one knot per run* of near-active points: the dual z
-   is a double integral of the residual, so violations of |zₖ| ≤ λ come in runs that one
-   knot removes; each iteration solves the KKT system on the working set exactly
-   (tridiagonal in the hat basis of the knots, eigenvalues in [min w, 2 max local weight]
-   whatever the gaps), computes z *per node interval* from its end values ±λ (so rounding
-   stays local), lets the largest violator of each run enter, slides the nearer same-sign
-   knot there while the violation count falls, and stops without a result after 12
-   iterations without improvement.  If the interior point stalls (very unequal gaps: Q
-   has entries ~1/h²), a continuation from λ_max with these iterations and, near ρ = 1,
-   exact homotopy (LARS-type) events takes over.
-   The block pivoting above can cycle (it is not monotone: a knot entering with one sign
-   can make a neighbour's slope change flip, and on uniform random x the iteration was
-   seen to oscillate among a handful of sets with 1–2 violations).  :func:`_murty` is
-   then the safeguard: from the best working set found it flips only the *first*
-   violated index per step (Murty's least-index principal pivoting).  The working sets
-   are the complementary bases of the box QP min ½zᵀQz − bᵀz, |z| ≤ λ, with
-   Q = LW⁻¹Lᵀ positive definite, i.e. of a linear complementarity problem with a
-   P-matrix, for which this rule terminates finitely [Murty 1974, "Note on a Bard-type
-   scheme for solving the complementarity problem"; Júdice & Pires 1994 for box
-   constraints].  Each step is one exact O(N) solve, so the safeguard costs O(N) per
-   knot move (a knot walks one data point per two steps); it is bounded by ``murty_iter``.
-   Limitation (issue 5, open): the safeguard makes uniform random x with N = 2·10⁴
-   certified for λ ∈ {10⁻⁰·⁵, …, 10⁻⁸}·λ_max (tests/test_tv2.py), but it takes seconds
-   where the dual interior point gives a poor start (its Newton systems have entries
-   ~1/h², h the gap, and factorising them cancels digits at near-coincident abscissae);
-   a well-scaled primal interior point in values and slopes is the planned start.
-   N = 10⁶ in under 5 s is not reached.
+3. The exact solution for a given knot set and sign pattern (the *working set*: a knot of
+   sign sₖ = ±1 at the data point xₖ fixes the dual variable zₖ = λsₖ) is one SPD
+   tridiagonal solve on the hat basis of the knots (kernel ``pdas_iter``; eigenvalues in
+   [min w, 2 max local weight] whatever the gaps, so near-coincident abscissae cost no
+   accuracy); z with Lᵀz = W(y − u) follows per node interval from its end values ±λ
+   (rounding stays local).  The KKT conditions, |zₖ| ≤ λ(1 + 1e-9) off the knots and
+   sₖJₖ ≥ 0 for the slope changes Jₖ on them, *are* the certificate.  Finding the working
+   set is a linear complementarity problem: the working sets are the complementary bases
+   of the dual box QP  max_{|z|≤λ} zᵀLy − ½ zᵀQz,  Q = L W⁻¹ Lᵀ ≻ 0, a P-matrix LCP.
+
+   a. Multilevel start (:func:`_multilevel`).  The problem on every 8th data point, with
+      the weights summed over the blocks (so the data term, and hence the solution, keeps
+      its scale: the coarse problem is a quadrature of the fine one), is solved the same
+      way, recursively down to ≤ 4000 points, from the empty working set; its knots,
+      mapped to their data points with their signs, start the finer level.  Knots of the
+      coarse solution lie within a few points of the fine ones, so each level needs few
+      iterations: O(N) total work (8/7 N per sweep), ~0.5 s at N = 10⁶.
+   b. Block pivoting (:func:`_pdas`, primal-dual active set = semismooth Newton): each
+      iteration solves on the working set and updates it; knots with a wrong-sign slope
+      change leave; of each maximal run of consecutive same-sign violators of |zₖ| ≤ λ
+      only the largest |zₖ| enters (z is a double integral of the residual, so
+      violations come in runs that one knot removes), and while the number of violations
+      falls the nearer same-sign knot of that node interval slides there instead.
+   c. Safeguard (:func:`_murty`).  Block pivoting can cycle (seen on uniform random x
+      near λ_max, where two same-sign knots a few points apart must be placed together
+      and each misplacement flips a neighbour's slope change).  From the best working set
+      found, Murty's least-index rule flips only the *first* violated index per step;
+      for a P-matrix LCP it terminates finitely [Murty 1974, "Note on a Bard-type scheme
+      for solving the complementarity problem", Opsearch 11; Júdice & Pires 1994 for
+      box constraints].  Each step is one O(N) solve and a knot walks one data point per
+      two steps, so it is bounded (``murty_iter``) and used short first.
+   d. Fallbacks, in order, each ending in the same certificate: a continuation in λ from
+      λ_max (warm-started block pivoting at λ_next = max(λ, ρλ_cur), ρ → 1 on failure,
+      exact LARS-type homotopy events near ρ = 1) with a short safeguard; the
+      primal-dual interior point on the dual box QP (pentadiagonal Newton systems, after
+      Kim, Koh, Boyd & Gorinevsky 2009) whose iterates seed (b, c) with a long safeguard;
+      the continuation with a long safeguard; else :class:`ConvergenceError` (never an
+      uncertified fit).  The interior point's Newton systems have entries ~1/h² (h the
+      gap) and lose eps·(H/h)² of accuracy at near-coincident abscissae, which is why it
+      is no longer the first method.  λ paths warm-start the working set.
+   Limitation (issue 5, open): on uniform random x near λ_max (N = 2·10⁴, λ = 10⁻¹λ_max)
+   the certified fit comes from the long safeguard and takes seconds; a well-scaled
+   primal interior point in values and slopes (hₙσₙ = u_{n+1} − uₙ) as the start of (b)
+   was prototyped but its Newton systems (interleaved banded) still lost accuracy in the
+   stiff σ chains of inactive kinks.
 4. Sparsest solution: the fitted values u are unique but f is not (Debarre, Denoyelle,
    Unser, Fageot 2022, J. Comput. Appl. Math. 406:114044).  Knots at adjacent data points
    with slope changes of the same sign are merged pairwise (left to right in each run)
@@ -669,8 +680,9 @@ def _network(knots, jumps, c0, s0):
 def fit_tv2(x, y, lam=1e-3, *, sample_weight=None, sparsest=True) -> TV2Spline:
     """Fit the exact sparsest TV(f″)-penalised linear spline; returns a fitted :class:`TV2Spline`.
 
-    Minimises ½ Σᵢ wᵢ (f(xᵢ) − yᵢ)² + λ TV(f″) in O(N log N) time (the sort; the solve
-    is O(N) per interior-point iteration, banded) and O(N) memory.  See the module
+    Minimises ½ Σᵢ wᵢ (f(xᵢ) − yᵢ)² + λ TV(f″) in O(N log N) time (the sort; every
+    active-set iteration is one O(N) tridiagonal solve, and the multilevel start needs few
+    of them per level) and O(N) memory.  See the module
     docstring for the method and :class:`TV2Spline` for the attributes.
 
     Examples
