@@ -27,20 +27,6 @@ def slope_changes(u, h):
 
 
 @njit
-def lt_mul(z, h):
-    """Lᵀ z (length N) for z of length N − 2."""
-    n = z.shape[0]
-    out = np.zeros(n + 2)
-    for r in range(n):
-        a = 1.0 / h[r]
-        c = 1.0 / h[r + 1]
-        out[r] += a * z[r]
-        out[r + 1] -= (a + c) * z[r]
-        out[r + 2] += c * z[r]
-    return out
-
-
-@njit
 def q_bands(h, winv):
     """Bands (diag, first, second super-diagonal) of Q = L W⁻¹ Lᵀ, pentadiagonal (N−2)²."""
     n = h.shape[0] - 1
