@@ -337,7 +337,7 @@ class MultiTaskRidgeSplineRegressor:
         while True:
             rounds += 1
             res = None
-            if exact and Phi.shape[1] * Yp.shape[1] <= 20_000:
+            if exact and rounds > 1 and Phi.shape[1] * Yp.shape[1] <= 20_000:
                 # small restricted problem: interior point, KKT-inactive groups zeroed; kept if
                 # its own duality gap meets the lasso's stopping rule, else a BCD warm start
                 Bc, status = _group_lasso_conic(Phi, Yp, alpha)
@@ -350,13 +350,17 @@ class MultiTaskRidgeSplineRegressor:
                     B0 = Bc
                     res = _as_result(Phi, Yp, Bc, alpha, self.tol)
             if res is None:
-                res = multitask_lasso(Phi, Yp, alpha, tol=self.tol, max_iter=self.max_iter, coef_init=B0)
+                with warnings.catch_warnings():
+                    if exact:      # the first (large) dictionary solve only seeds the generation
+                        warnings.simplefilter("ignore", LassoConvergenceWarning)
+                    res = multitask_lasso(Phi, Yp, alpha, tol=self.tol, coef_init=B0,
+                                          max_iter=min(self.max_iter, 2000) if exact else self.max_iter)
             elif not res.converged:
                 # BCD polish of the interior-point solution, capped: on nearly collinear neurons
                 # it crawls; the better of the two is kept and the *global* gap is reported
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", LassoConvergenceWarning)
-                    res2 = multitask_lasso(Phi, Yp, alpha, tol=self.tol, max_iter=min(self.max_iter, 3000),
+                    res2 = multitask_lasso(Phi, Yp, alpha, tol=self.tol, max_iter=min(self.max_iter, 200),
                                            coef_init=B0)
                 if res2.duality_gap < res.duality_gap:
                     res = res2
@@ -367,7 +371,7 @@ class MultiTaskRidgeSplineRegressor:
                 break
             # exact pricing in affine-hull coordinates z = Uᵀ(x − mean)/sx: neuron (w, b) of x
             # with w = U w_z, b = wᵀmean + sx b_z has features sx·[w_zᵀz − b_z]₊
-            sup, cands = vv_sup_norm(Z / sx, R * (sx / (N * alpha)), top_k=16)
+            sup, cands = vv_sup_norm(Z / sx, R * (sx / (N * alpha)), top_k=48)
             history.append(sup)
             if sup <= 1 + cert_tol or rounds >= max_rounds:
                 break
