@@ -333,11 +333,16 @@ class MultiTaskRidgeSplineRegressor:
         feats = lambda W, b: proj(np.maximum(X @ W.T - b[None, :], 0.0))
         Yp = proj(Y)
         Phi = feats(Wd, bd)
-        B0, rounds, sup, history, stalled = None, 0, np.inf, [], False
+        B0, rounds, sup, history, stalled, tighten = None, 0, np.inf, [], False, False
         while True:
             rounds += 1
             res = None
-            if exact and rounds > 1 and Phi.shape[1] * Yp.shape[1] <= 20_000:
+            if tighten:
+                # restricted-solve accuracy limits the certificate: full BCD from the current B
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", LassoConvergenceWarning)
+                    res = multitask_lasso(Phi, Yp, alpha, tol=self.tol, max_iter=self.max_iter, coef_init=B)
+            elif exact and rounds > 1 and Phi.shape[1] * Yp.shape[1] <= 20_000:
                 # small restricted problem: interior point, KKT-inactive groups zeroed; kept if
                 # its own duality gap meets the lasso's stopping rule, else a BCD warm start
                 Bc, status = _group_lasso_conic(Phi, Yp, alpha)
@@ -383,8 +388,14 @@ class MultiTaskRidgeSplineRegressor:
                 new_W.append(w)
                 new_b.append(float(w @ mean + sx * bz))
             if not new_W:
-                stalled = True
-                break          # no neuron outside the dictionary beats it: lasso accuracy limits
+                # no neuron outside the dictionary beats it: the restricted solve's accuracy
+                # limits the certificate; tighten it once, then stop
+                if tighten:
+                    stalled = True
+                    break
+                tighten = True
+                continue
+            tighten = False
             new_W, new_b = np.array(new_W), np.array(new_b)
             # keep the active neurons, add the violators (dropping inactive columns keeps the
             # restricted problems small; the exact pricing sees every neuron anyway)
