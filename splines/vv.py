@@ -30,7 +30,18 @@ maximiser is a vertex or a top right singular vector of some A_F, all enumerated
 evaluated exactly).  Add the best violating neurons, repeat until s ≤ 1 + ``cert_tol``.
 Then r̃ = r/max(1, s) is feasible for the dual of the problem over *all* neurons, and
 P − D(r̃) (``certificate_["duality_gap"]``) bounds the distance to the global minimum over
-all networks.  Why not the convex pattern program of :class:`splines.RidgeSplineRegressor`
+all networks.  What is exact and what is not: the sup s is exact (a maximum over a finite
+candidate set that provably contains a maximiser, each candidate evaluated exactly, not
+an upper bound); the dictionary is finite, so the generation converges only in the limit
+when an optimal neuron's direction is not a vertex of the arrangement (typically a few
+to a few tens of rounds to s ≤ 1 + 1e-6); the reported global gap is valid whatever s is.
+Restricted problems: the first (the sampled dictionary) by block coordinate descent,
+later ones (active neurons + violators, inactive columns dropped) by Clarabel with a
+short BCD polish, since added neurons are often nearly collinear with active ones.  At
+the end a Carathéodory reduction (:func:`_reduce_groups`) keeps the fit, does not raise
+the penalty, and leaves at most rank·D neurons.  Cost per pricing: O(N³D) (rank 2),
+O(N⁴D) (rank 3; ``exact_max_n`` caps N); measured: d = 2, N = 200, D = 3 in about 3 s;
+d = 3, N = 50 in about 35 s.  Why not the convex pattern program of :class:`splines.RidgeSplineRegressor`
 with blocks Uⱼ ∈ ℝ^{d×D}: a neuron v[wᵀx − b]₊ with pattern Dⱼ is the rank-one block
 (w, b)vᵀ, cost ‖v‖‖w‖ = the nuclear norm of the rank-one block; summing neurons of one
 pattern gives a block whose nuclear norm is ≤ the sum, but the cone constraint
