@@ -152,7 +152,7 @@ def _as_result(Phi, Y, B, alpha, tol):
                                 duality_gap=gap, n_iter=0, converged=ok)
 
 
-def _reduce_groups(Phi, B, alpha, N):
+def _reduce_groups(Phi, B):
     """Carathéodory support reduction: same fit ΦB, penalty not increased, ≤ rank(M) groups.
 
     Scale each active group, Bₖ → (1 + t cₖ)Bₖ, with c in the null space of
@@ -206,6 +206,9 @@ class VVCertificate(float):
 
     def as_dict(self):
         return dict(self._info)
+
+    def __reduce__(self):          # pickling / deepcopy rebuild from the mapping
+        return (type(self), (self._info,))
 
 
 class MultiTaskRidgeSplineRegressor:
@@ -415,7 +418,7 @@ class MultiTaskRidgeSplineRegressor:
             Phi = np.hstack([Phi[:, keep], feats(new_W, new_b)])
             B0 = np.vstack([B[keep], np.zeros((len(new_b), B.shape[1]))])
         if exact:
-            B = _reduce_groups(Phi, B, alpha, N)
+            B = _reduce_groups(Phi, B)
             R = Yp - Phi @ B
         active = np.any(B != 0, axis=1)
         if exact and sup > 1 + cert_tol and not stalled:

@@ -175,3 +175,15 @@ def test_non_global_paths_say_so(rng):
     assert not est4.certificate_["exact"] and "rank 4" in est4.certificate_["verified"]
     with pytest.raises(ValueError, match="solver"):
         MultiTaskRidgeSplineRegressor(solver="bogus").fit(X, Y)
+
+
+def test_estimator_pickles_with_certificate(rng):
+    import pickle
+
+    X = rng.uniform(-1, 1, (8, 2))
+    Y = rng.standard_normal((8, 2))
+    est = MultiTaskRidgeSplineRegressor(alpha=1e-2, rng=0).fit(X, Y)
+    est2 = pickle.loads(pickle.dumps(est))
+    assert float(est2.certificate_) == float(est.certificate_)
+    assert est2.certificate_["verified"] == est.certificate_["verified"]
+    np.testing.assert_array_equal(est2.predict(X), est.predict(X))
