@@ -34,7 +34,6 @@ markers of this benchmark (the new run first, the previous run kept below it).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import platform

@@ -13,7 +13,6 @@ shared/papers/transforms.md §1, checked in ``tests/test_transform.py``):
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np

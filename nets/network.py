@@ -17,17 +17,16 @@ norm of arXiv 2305.16534) and experiments.md §1 (weighted variation of arXiv 25
 from __future__ import annotations
 
 import json
-import math
 import os
 
 import numpy as np
 
-from kplane._validation import as_float_array, check_int, check_positive
+from kplane._validation import as_float_array
 from radon.norms import (Ball, as_domain, canonical_relu_atoms, data_weight, stable_weight,
                          weighted_variation as _weighted_variation)
 
 from . import _kernels
-from .activations import Activation, CustomActivation, Polyharmonic, ReLU, get_activation
+from .activations import CustomActivation, Polyharmonic, ReLU, get_activation
 
 __all__ = ["ShallowNetwork", "KPlaneMeasure"]
 
@@ -353,7 +352,7 @@ class ShallowNetwork:
 
     def _canonical_frames(self, *, tol, atol):
         act = self.activation
-        m, d, n = self.n_neurons, self.input_dim, self.codim
+        d, n = self.input_dim, self.codim
         Wf = self.W if self.frames else self.W[:, :, None]
         bf = self.b if self.frames else self.b[:, None]
         V2 = self._V2().copy()

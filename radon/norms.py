@@ -25,8 +25,6 @@ Contents
 from __future__ import annotations
 
 import math
-import numbers
-import warnings
 from typing import NamedTuple
 
 import numpy as np

@@ -22,7 +22,7 @@ import numpy as np
 
 from kplane import _kernels
 from kplane._validation import as_float_array, check_choice, check_int
-from kplane.filters import FILTERS, fourier_filter, padded_length
+from kplane.filters import FILTERS, fourier_filter
 from kplane.transform import KPlaneTransform
 
 __all__ = ["radon", "iradon", "directions_from_degrees"]

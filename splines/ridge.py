@@ -72,7 +72,6 @@ position) without changing the fitted values or the objective.
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
@@ -296,7 +295,6 @@ def _solve_program(Z, y, w, lam, patterns, tol):
         vals.append(sgn * Zt[pi].reshape(-1))
     # cone rows: s = (2D − I)(zᵀu − β) ≥ 0  ⇔  A = −(2D − I) z̃ᵀ
     S2 = np.where(patterns, 1.0, -1.0)                        # (P, N)
-    nn_rows = []
     bidx = np.arange(nb)
     pat_of = bidx % P
     R = N + (bidx[:, None] * N + np.arange(N)[None, :])       # (nb, N) row numbers

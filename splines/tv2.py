@@ -81,10 +81,9 @@ r = W(y − u_aff).
 
 from __future__ import annotations
 
-import math
 import numpy as np
 
-from kplane._validation import as_float_array, check_int, check_positive
+from kplane._validation import as_float_array, check_positive
 from nets.network import ShallowNetwork
 
 from . import _kernels as K

@@ -347,7 +347,8 @@ class MultiTaskRidgeSplineRegressor:
         feats = lambda W, b: proj(np.maximum(X @ W.T - b[None, :], 0.0))
         Yp = proj(Y)
         Phi = feats(Wd, bd)
-        B0, rounds, sup, history, stalled, tighten = None, 0, np.inf, [], False, False
+        B = B0 = None
+        rounds, sup, history, stalled, tighten = 0, np.inf, [], False, False
         while True:
             rounds += 1
             res = None

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
-from splines.tv2 import TV2Spline, fit_tv2, lambda_max, tv2_path
+from splines.tv2 import fit_tv2, lambda_max, tv2_path
 
 
 def _cvxpy_objective(x, y, lam, w=None):

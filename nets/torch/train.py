@@ -21,7 +21,6 @@ a batch follows the same trajectory as :func:`train_gd` on the model
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +29,7 @@ import torch
 from kplane._validation import check_int, check_positive
 
 from .hessian import hessian_eigenvalues
-from .models import INITS, TwoLayerReLU, init_parameters, resolve_dtype
+from .models import TwoLayerReLU, init_parameters, resolve_dtype
 
 __all__ = ["half_mse", "train_gd", "TrainResult", "SharpnessTracker", "BatchedNetworks",
            "train_gd_batched", "stack_datasets"]
