@@ -317,6 +317,14 @@ def backproject_2d_hat(gw, c, s, origin0, origin1, h0, h1, t0, ht, T, lrange, ou
 
 
 @njit
+def _tensor_scratch(n, wmax):
+    """Per-thread work arrays of :func:`_tensor_weights` for footprints up to ``wmax``."""
+    kmax = int(wmax) + 4
+    return (np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.empty((n, kmax)),
+            np.empty(kmax ** n, dtype=np.int64), np.empty(kmax ** n))
+
+
+@njit
 def _tensor_weights(u, fwj, T, firsts, axw, counts, idx, wts):
     """Flat indices and weights of the separable kernel for a footprint centred at u.
 
@@ -362,12 +370,7 @@ def splat_grid_n(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
     for j in prange(m):
         base = np.empty(n)
         u = np.empty(n)
-        kmax = int(fw[j].max()) + 4
-        firsts = np.empty(n, dtype=np.int64)
-        counts = np.empty(n, dtype=np.int64)
-        axw = np.empty((n, kmax))
-        idx = np.empty(kmax ** n, dtype=np.int64)
-        wts = np.empty(kmax ** n)
+        firsts, counts, axw, idx, wts = _tensor_scratch(n, fw[j].max())
         for r in range(rows):
             _row_base(r, shape, origin, h, frames[j], base)
             for l in range(L):
@@ -392,12 +395,7 @@ def backproject_grid_n(g, weights, shape, origin, h, frames, fw, t0, ht, T, out)
     for r in prange(rows):
         base = np.empty(n)
         u = np.empty(n)
-        kmax = int(fw.max()) + 4
-        firsts = np.empty(n, dtype=np.int64)
-        counts = np.empty(n, dtype=np.int64)
-        axw = np.empty((n, kmax))
-        idx = np.empty(kmax ** n, dtype=np.int64)
-        wts = np.empty(kmax ** n)
+        firsts, counts, axw, idx, wts = _tensor_scratch(n, fw.max())
         for j in range(m):
             wj = weights[j]
             _row_base(r, shape, origin, h, frames[j], base)
@@ -420,12 +418,7 @@ def splat_points(points, masses, frames, fw, t0, ht, T, scale, out):
     P = points.shape[0]
     for j in prange(m):
         u = np.empty(n)
-        kmax = int(fw[j].max()) + 4
-        firsts = np.empty(n, dtype=np.int64)
-        counts = np.empty(n, dtype=np.int64)
-        axw = np.empty((n, kmax))
-        idx = np.empty(kmax ** n, dtype=np.int64)
-        wts = np.empty(kmax ** n)
+        firsts, counts, axw, idx, wts = _tensor_scratch(n, fw[j].max())
         for p in range(P):
             v = masses[p]
             if v == 0.0:
@@ -449,12 +442,7 @@ def backproject_points(g, weights, points, frames, fw, t0, ht, T, out):
     P = points.shape[0]
     for p in prange(P):
         u = np.empty(n)
-        kmax = int(fw.max()) + 4
-        firsts = np.empty(n, dtype=np.int64)
-        counts = np.empty(n, dtype=np.int64)
-        axw = np.empty((n, kmax))
-        idx = np.empty(kmax ** n, dtype=np.int64)
-        wts = np.empty(kmax ** n)
+        firsts, counts, axw, idx, wts = _tensor_scratch(n, fw.max())
         total = 0.0
         for j in range(m):
             for c in range(n):
