@@ -57,7 +57,9 @@ lower bound D(ρ̃) = ρ̃ᵀy − Σρ̃ᵢ²/(2sᵢ) (Fenchel–Young), so the
 P − D(ρ̃) uses ρ projected onto range(A)⊥ and scaled by 1/max(1, sup).
 
 Solvers.  ``"full"``: every enumerated pattern in one Clarabel conic program (Clarabel's
-Python API with scipy sparse matrices).  ``"working_set"``: column generation: solve on
+Python API with scipy sparse matrices).  Each block carries only the cone rows that can
+be facets of its cone: the vertices of conv(on points) and of conv(off points) (other
+rows are convex combinations of these; :func:`_cone_rows`, affine rank ≤ 3).  ``"working_set"``: column generation: solve on
 a working set of patterns, price with the exact sup (its top candidates (w, b) give the
 violated patterns), add, repeat until sup ≤ 1 + tol or no new pattern appears.  Exact
 pricing makes the final restricted optimum a global one.  Beyond r = 3 (or N too large
