@@ -544,7 +544,13 @@ def canonical_relu_atoms(W, b, V, c0=None, C=None, *, domain=None, tol: float = 
     Uc = U * s[:, None]
     Tc = T * s
     flip = s < 0
-    keys = np.rint(np.concatenate([Uc, Tc[:, None]], axis=1) / tol).astype(np.int64)
+    # offsets far beyond tol·2⁶² (neurons whose ‖w‖ vanished next to an O(1) bias) are
+    # grouped by exact value instead of rounding, which would overflow int64
+    tq = Tc / tol
+    near = np.abs(tq) < 2.0 ** 62
+    tkey = Tc.view(np.int64).copy()
+    tkey[near] = np.rint(tq[near]).astype(np.int64)
+    keys = np.concatenate([np.rint(Uc / tol).astype(np.int64), tkey[:, None], near[:, None]], axis=1)
     first, inv = _group_rows(keys)
     K = len(first)
     Ap = np.zeros((K, D))

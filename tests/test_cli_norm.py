@@ -68,3 +68,12 @@ def test_fit_bad_input(tmp_path, capsys):
     (tmp_path / "d.csv").write_text("0,1\n1,2\n2,3\n")
     assert main(["fit", str(tmp_path / "d.csv"), "--lam", "-1"]) == 2
     assert "--lam" in capsys.readouterr().err
+
+
+def test_vanishing_directions_do_not_overflow():
+    # weight decay drives unused neurons to ‖w‖ ~ 1e-18 with O(1) biases: offsets b/‖w‖ ~ 1e18
+    # must be grouped without an int64 overflow (pytest turns its RuntimeWarning into an error)
+    W = np.array([[1e-18, 0.0], [1.0, 0.5], [-1e-18, 0.0]])
+    net = ShallowNetwork(W, np.array([1.0, 0.2, -1.0]), np.array([1.0, 2.0, 3.0]))
+    expected = 2 * np.hypot(1.0, 0.5) + abs(1.0 + 3.0) * 1e-18  # antipodal tiny pair: |a + a'|
+    assert abs(net.rtv_seminorm() - expected) <= 1e-15
