@@ -584,7 +584,6 @@ class RidgeSplineRegressor(_RegMixin, _Base):
         inv = inv.reshape(-1)
         Wg = np.bincount(inv, weights=sp_)
         yg = np.bincount(inv, weights=sp_ * yp) / Wg
-        const = 0.5 * float(np.sum(sp_ * (yp - yg[inv]) ** 2))
         mean, U, Z = affine_hull(Xu)
         n, r = Z.shape
         sx = float(np.max(np.linalg.norm(Z, axis=1))) if r else 1.0
