@@ -24,6 +24,34 @@ def _data(N, seed=0):
     return x, y
 
 
+def _uniform(N, seed=11):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 1, N)
+    y = np.sin(8 * x) + 0.1 * rng.standard_normal(N)
+    return x, y
+
+
+UNIFORM_EXPONENTS = (0, 0.5, 1, 1.5, 2, 2.5, 3, 4, 6, 8)
+
+
+def _uniform_grid(N, repeat):
+    from splines.tv2 import fit_tv2, lambda_max
+    x, y = _uniform(N)
+    lmax = lambda_max(x, y)
+    print(f"uniform random x, N = {N}, seed 11, lambda_max = {lmax:.6g}")
+    print(f"{'lam/lam_max':>11} {'s':>8} {'gap/obj':>8} {'objective':>18} {'knots':>6} {'interp':>6}")
+    for e in UNIFORM_EXPONENTS:
+        lam = lmax * 10.0 ** -e
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            s = fit_tv2(x, y, lam)
+            times.append(time.perf_counter() - t)
+        print(f"{'1e-' + format(e, 'g'):>11} {float(np.median(times)):8.3f} "
+              f"{s.duality_gap_ / s.objective_:8.1e} {s.objective_:18.10e} {s.n_knots_:>6} "
+              f"{s.n_knots_interpolant_:>6}", flush=True)
+
+
 def _cvxpy(x, y, lam):
     import cvxpy as cp
     N = x.shape[0]
@@ -44,11 +72,17 @@ def main(argv=None):
     p.add_argument("--max-n", type=int, default=10 ** 6)
     p.add_argument("--cvxpy-max", type=int, default=10 ** 4)
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--uniform", action="store_true",
+                   help="uniform random x at N = --max-n over a lambda/lambda_max grid")
     a = p.parse_args(argv)
     print(f"load average before: {os.getloadavg()}")
     t = time.perf_counter()
     fit_tv2(*_data(50), 1e-3)
     print(f"first call (numba compile/cache load): {time.perf_counter() - t:.2f} s")
+    if a.uniform:
+        _uniform_grid(a.max_n, a.repeat)
+        print(f"load average after: {os.getloadavg()}")
+        return
     print(f"{'N':>8} {'ridgekit s':>10} {'cvxpy s':>8} {'ratio':>7} {'rel obj diff':>12} {'knots':>6} {'interp':>6} {'gap/obj':>8}")
     N = 1000
     while N <= a.max_n:

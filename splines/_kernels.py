@@ -499,3 +499,345 @@ def relu_sweep_sup(P, z):
             prev = nxt
             idx += 1
     return best, bu0, bu1, bb
+
+
+@njit
+def local_murty(x, w, y, s, lam, lo, hi, max_steps, patience, ztol):
+    """Pivoting of the TV(f″) working set restricted to the window of data indices
+    [lo, hi) (1 ≤ lo < hi ≤ N − 1); the knots outside the window stay fixed.
+
+    This is the principal sub-LCP of the window (a P-matrix LCP again), at O(window)
+    cost per pivot instead of O(N): the hat-basis normal equations of the nodes left of A
+    (the last node before ``lo``) and right of B (the first node at or after ``hi``) are
+    eliminated once (one O(N) pass); the data between A and ``lo`` and between ``hi`` and
+    B enter through their moments about x_A and x_B (sums of non-negative terms); the data
+    in the window are summed directly, as in :func:`pdas_iter`, and z is evaluated on the
+    window only.  First block pivoting (wrong-sign knots leave, one knot per run of
+    same-sign violators enters at its largest |zₖ|) while the violation count improves
+    within ``patience`` pivots (0: none), then Murty's least-index rule from the best
+    working set seen (finite in exact arithmetic).  Off-knot violations are
+    |zₖ| > λ(1 + ``ztol``).  ``s`` (int8, length N) is updated in place.  Returns the
+    number of pivots, or −1 if ``max_steps`` was reached.  The result is only a search
+    step: the caller certifies with :func:`pdas_iter`.
+    """
+    N = x.shape[0]
+    eps = 2.220446049250313e-16
+    A = lo - 1
+    while A > 0 and s[A] == 0:
+        A -= 1
+    B = hi
+    while B < N - 1 and s[B] == 0:
+        B += 1
+    # ---- global nodes and the condensed ends
+    M = 2
+    for k in range(1, N - 1):
+        if s[k] != 0:
+            M += 1
+    nodes = np.empty(M, np.int64)
+    nodes[0] = 0
+    m = 1
+    for k in range(1, N - 1):
+        if s[k] != 0:
+            nodes[m] = k
+            m += 1
+    nodes[M - 1] = N - 1
+    jA = 0
+    while nodes[jA] != A:
+        jA += 1
+    jB = jA + 1
+    while nodes[jB] != B:
+        jB += 1
+    # left: rows 0..jA from the intervals left of A, eliminated forward
+    dA = 0.0
+    rA = 0.0
+    if jA > 0:
+        g0 = np.zeros(jA + 1)
+        g1 = np.zeros(jA)
+        rh = np.zeros(jA + 1)
+        for j in range(jA):
+            i0 = nodes[j]
+            i1 = nodes[j + 1]
+            x0 = x[i0]
+            inv = 1.0 / (x[i1] - x0)
+            for i in range(i0, i1):
+                t = (x[i] - x0) * inv
+                a = 1.0 - t
+                g0[j] += w[i] * a * a
+                g0[j + 1] += w[i] * t * t
+                g1[j] += w[i] * a * t
+                rh[j] += w[i] * a * y[i]
+                rh[j + 1] += w[i] * t * y[i]
+        for j in range(1, jA + 1):
+            il = 1.0 / (x[nodes[j]] - x[nodes[j - 1]])
+            sj = s[nodes[j]] * lam
+            rh[j - 1] -= sj * il
+            rh[j] += sj * il
+            if j < jA:
+                ir = 1.0 / (x[nodes[j + 1]] - x[nodes[j]])
+                rh[j] += sj * ir
+                rh[j + 1] -= sj * ir
+        Dg = g0[0]
+        for r in range(1, jA + 1):
+            Lo = g1[r - 1] / Dg
+            Dg = g0[r] - Lo * g1[r - 1]
+            rh[r] -= Lo * rh[r - 1]
+        dA = Dg
+        rA = rh[jA]
+    # right: rows jB..M−1 from the intervals right of B, eliminated backward
+    dB = 0.0
+    rB = 0.0
+    nR = M - 1 - jB
+    if nR > 0:
+        g0 = np.zeros(nR + 1)
+        g1 = np.zeros(nR)
+        rh = np.zeros(nR + 1)
+        for j in range(jB, M - 1):
+            i0 = nodes[j]
+            i1 = nodes[j + 1]
+            x0 = x[i0]
+            inv = 1.0 / (x[i1] - x0)
+            last = i1 if j == M - 2 else i1 - 1
+            q = j - jB
+            for i in range(i0, last + 1):
+                t = (x[i] - x0) * inv
+                a = 1.0 - t
+                g0[q] += w[i] * a * a
+                g0[q + 1] += w[i] * t * t
+                g1[q] += w[i] * a * t
+                rh[q] += w[i] * a * y[i]
+                rh[q + 1] += w[i] * t * y[i]
+        for j in range(jB, M - 1):
+            q = j - jB
+            ir = 1.0 / (x[nodes[j + 1]] - x[nodes[j]])
+            sj = s[nodes[j]] * lam
+            if j > jB:
+                il = 1.0 / (x[nodes[j]] - x[nodes[j - 1]])
+                rh[q - 1] -= sj * il
+                rh[q] += sj * il
+            rh[q] += sj * ir
+            rh[q + 1] -= sj * ir
+        Dg = g0[nR]
+        for r in range(nR - 1, -1, -1):
+            Lo = g1[r] / Dg
+            Dg = g0[r] - Lo * g1[r]
+            rh[r] -= Lo * rh[r + 1]
+        dB = Dg
+        rB = rh[0]
+    # ---- moments of [A, lo) about x_A and of [hi, B) (B included if last) about x_B
+    S0 = 0.0
+    S1 = 0.0
+    S2 = 0.0
+    T0 = 0.0
+    T1 = 0.0
+    xA = x[A]
+    for i in range(A, lo):
+        d = x[i] - xA
+        S0 += w[i]
+        S1 += w[i] * d
+        S2 += w[i] * d * d
+        T0 += w[i] * y[i]
+        T1 += w[i] * y[i] * d
+    V0 = 0.0
+    V1 = 0.0
+    V2 = 0.0
+    Y0 = 0.0
+    Y1 = 0.0
+    xB = x[B]
+    lastB = B if B == N - 1 else B - 1
+    for i in range(hi, lastB + 1):
+        e = xB - x[i]
+        V0 += w[i]
+        V1 += w[i] * e
+        V2 += w[i] * e * e
+        Y0 += w[i] * y[i]
+        Y1 += w[i] * y[i] * e
+    sA = s[A] * lam if A > 0 else 0.0
+    sB = s[B] * lam if B < N - 1 else 0.0
+    nw = hi - lo
+    ln = np.empty(nw + 2, np.int64)
+    lg0 = np.empty(nw + 2)
+    lg1 = np.empty(nw + 1)
+    lrh = np.empty(nw + 2)
+    Dl = np.empty(nw + 2)
+    Ll = np.empty(nw + 2)
+    zw = np.empty(nw)
+    Pw = np.empty(nw + 1)
+    fl = np.empty(nw, np.int8)
+    sbest = np.empty(nw, np.int8)
+    block = patience > 0
+    best = nw + 1
+    left = patience
+    for step in range(max_steps + 1):
+        mloc = 0
+        ln[mloc] = A
+        mloc += 1
+        for k in range(lo, hi):
+            if s[k] != 0:
+                ln[mloc] = k
+                mloc += 1
+        ln[mloc] = B
+        mloc += 1
+        for j in range(mloc):
+            lg0[j] = 0.0
+            lrh[j] = 0.0
+        for j in range(mloc - 1):
+            lg1[j] = 0.0
+        lg0[0] += dA
+        lrh[0] += rA
+        lg0[mloc - 1] += dB
+        lrh[mloc - 1] += rB
+        for j in range(mloc - 1):
+            i0 = ln[j]
+            i1 = ln[j + 1]
+            x0 = x[i0]
+            H = x[i1] - x0
+            inv = 1.0 / H
+            a0 = 0.0
+            a1 = 0.0
+            a2 = 0.0
+            b0 = 0.0
+            b1 = 0.0
+            if j == 0:
+                a0 += S0 - 2.0 * S1 * inv + S2 * inv * inv
+                a1 += S2 * inv * inv
+                a2 += S1 * inv - S2 * inv * inv
+                b0 += T0 - T1 * inv
+                b1 += T1 * inv
+                start = lo
+            else:
+                start = i0
+            stop = i1 if j < mloc - 2 else hi
+            for i in range(start, stop):
+                t = (x[i] - x0) * inv
+                a = 1.0 - t
+                wa = w[i] * a
+                wt = w[i] * t
+                a0 += wa * a
+                a1 += wt * t
+                a2 += wa * t
+                b0 += wa * y[i]
+                b1 += wt * y[i]
+            if j == mloc - 2:
+                a1 += V0 - 2.0 * V1 * inv + V2 * inv * inv
+                a0 += V2 * inv * inv
+                a2 += V1 * inv - V2 * inv * inv
+                b0 += Y1 * inv
+                b1 += Y0 - Y1 * inv
+            lg0[j] += a0
+            lg0[j + 1] += a1
+            lg1[j] += a2
+            lrh[j] += b0
+            lrh[j + 1] += b1
+        for j in range(mloc):
+            sj = lam * s[ln[j]] if (0 < j < mloc - 1) else (sA if j == 0 else sB)
+            if sj == 0.0:
+                continue
+            if j < mloc - 1:
+                ir = 1.0 / (x[ln[j + 1]] - x[ln[j]])
+                lrh[j] += sj * ir
+                lrh[j + 1] -= sj * ir
+            if j > 0:
+                il = 1.0 / (x[ln[j]] - x[ln[j - 1]])
+                lrh[j] += sj * il
+                lrh[j - 1] -= sj * il
+        # (the condensed ends hold the outer halves of A's and B's penalty terms)
+        Dl[0] = lg0[0]
+        for r in range(1, mloc):
+            Ll[r - 1] = lg1[r - 1] / Dl[r - 1]
+            Dl[r] = lg0[r] - Ll[r - 1] * lg1[r - 1]
+            lrh[r] -= Ll[r - 1] * lrh[r - 1]
+        for r in range(mloc):
+            lrh[r] /= Dl[r]
+        for r in range(mloc - 2, -1, -1):
+            lrh[r] -= Ll[r] * lrh[r + 1]
+        beta = lrh
+        # ---- z on the window
+        for j in range(mloc - 1):
+            ia = ln[j]
+            ib = ln[j + 1]
+            xa = x[ia]
+            H = x[ib] - xa
+            inv = 1.0 / H
+            sig = (beta[j + 1] - beta[j]) * inv
+            za = sA if j == 0 else lam * s[ia]
+            zb = sB if j == mloc - 2 else lam * s[ib]
+            if j == 0:
+                Sr = T0 - beta[0] * S0 - sig * S1
+                P = (x[lo] - xA) * Sr - (T1 - beta[0] * S1 - sig * S2)
+                start = lo
+            else:
+                Sr = 0.0
+                P = 0.0
+                start = ia
+            stop = ib if j < mloc - 2 else hi
+            for i in range(start, stop):
+                if i >= lo and i != ia:
+                    Pw[i - lo] = P
+                ui = beta[j] + sig * (x[i] - xa)
+                Sr += w[i] * (y[i] - ui)
+                P += (x[i + 1] - x[i]) * Sr
+            PB = P
+            if j == mloc - 2 and hi < B:
+                # P_B: continue over [hi, B) through the moments about x_B
+                PB = P + (xB - x[hi]) * Sr + (Y1 - beta[mloc - 1] * V1 + sig * V2)
+            c = (zb - za - PB) * inv
+            for i in range(start, stop):
+                if i >= lo and i != ia:
+                    zw[i - lo] = za + c * (x[i] - xa) + Pw[i - lo]
+        # ---- violations: fl[k − lo] = new status wanted (2: none)
+        nv = 0
+        for k in range(lo, hi):
+            fl[k - lo] = 2
+            if s[k] == 0 and abs(zw[k - lo]) > lam * (1.0 + ztol):
+                fl[k - lo] = 1 if zw[k - lo] > 0 else -1
+                nv += 1
+        for j in range(1, mloc - 1):
+            k = ln[j]
+            il = 1.0 / (x[k] - x[ln[j - 1]])
+            ir = 1.0 / (x[ln[j + 1]] - x[k])
+            J = (beta[j + 1] - beta[j]) * ir - (beta[j] - beta[j - 1]) * il
+            tolj = 64.0 * eps * (abs(beta[j - 1]) + abs(beta[j]) + abs(beta[j + 1])) * (il + ir)
+            if s[k] * J < -tolj:
+                fl[k - lo] = 0
+                nv += 1
+        if nv == 0:
+            return step
+        if step == max_steps:
+            break
+        if block:
+            if nv < best:
+                best = nv
+                left = patience
+                for k in range(lo, hi):
+                    sbest[k - lo] = s[k]
+            elif left > 0:
+                left -= 1
+            else:
+                # block pivoting stalled: Murty from the best working set seen
+                block = False
+                for k in range(lo, hi):
+                    s[k] = sbest[k - lo]
+                continue
+            # wrong-sign knots leave; one knot per run of same-sign violators, at its max
+            k = lo
+            while k < hi:
+                f = fl[k - lo]
+                if f == 0:
+                    s[k] = 0
+                    k += 1
+                elif f == 2:
+                    k += 1
+                else:
+                    kb = k
+                    while k < hi and fl[k - lo] == f:
+                        if abs(zw[k - lo]) > abs(zw[kb - lo]):
+                            kb = k
+                        k += 1
+                    s[kb] = f
+        else:
+            for k in range(lo, hi):
+                f = fl[k - lo]
+                if f != 2:
+                    s[k] = f
+                    break
+    return -1

@@ -56,15 +56,29 @@ Method [derived, nets.md §3].
       uncertified fit).  The interior point's Newton systems have entries ~1/h² (h the
       gap) and lose eps·(H/h)² of accuracy at near-coincident abscissae, which is why it
       is no longer the first method.  λ paths warm-start the working set.
-   Between (b) and (c), :func:`_adjacent_pivoting` (a heuristic) lets a run of violators
+   Between (b) and (c), first :func:`_local_repair`: when (b) stalls, the remaining
+   violations come in a few clusters (a same-sign knot pair that has to walk hundreds
+   of points, knots that cycle with a neighbour).  Each cluster's window (±64·4^round
+   points) is solved as the principal sub-LCP of its indices with the knots outside
+   fixed (kernel ``local_murty``: the outside is condensed into the two end nodes once,
+   then each pivot costs O(window), not O(N); block pivoting, then Murty's rule), and the
+   exact ``pdas_iter`` re-checks the whole working set; persistent clusters get wider
+   windows, and the repair gives up after three rounds without progress or a work
+   budget of ~30N.  Once certified, points with |zₖ| > λ(1 + 1e-10) (inside the 1e-9
+   tolerance) are repaired once more, and the certified working set nearer the box is
+   kept, so that the knots are those of the exact solution (10⁶ uniform random points,
+   10⁻¹λ_max: two same-sign pairs = 2 knots; the 1e-9 tolerance also admits a 3-knot fit).
+   Then :func:`_adjacent_pivoting` (a heuristic) lets a run of violators
    next to a knot of its sign enter beside that knot instead of at the run's maximum; it
    resolves the same-sign knot pairs near λ_max (uniform random x, 2·10⁴ points,
    10⁻¹λ_max: 3.4 s with (c) alone, 0.1 s).
-   Limitation (issue 5, open): on 10⁶ uniform random points, 10⁻¹λ_max and 10⁻⁸λ_max
-   still end in the long safeguard and take minutes (no uncertified result either way).
-   A well-scaled primal interior point in values and slopes (hₙσₙ = u_{n+1} − uₙ) as the
-   start of (b) was prototyped, but its interleaved banded Newton systems still lost
-   accuracy in the stiff σ chains of inactive kinks.
+   10⁶ uniform random points: 10⁻¹λ_max and 10⁻⁸λ_max took > 280 s and > 30 s in the long
+   safeguard before the local repair, ~1 s with it.  Still slow (issue 5): 10⁻¹·⁵λ_max
+   (~5 s; 19 knots that all shift by a few points, which windows with fixed outside
+   knots cannot do; solved by the continuation).  A well-scaled primal interior point in
+   values and slopes (hₙσₙ = u_{n+1} − uₙ) as the start of (b) was prototyped, but its
+   interleaved banded Newton systems still lost accuracy in the stiff σ chains of
+   inactive kinks.
 4. Sparsest solution: the fitted values u are unique but f is not (Debarre, Denoyelle,
    Unser, Fageot 2022, J. Comput. Appl. Math. 406:114044).  Knots at adjacent data points
    with slope changes of the same sign are merged pairwise (left to right in each run)
@@ -372,10 +386,84 @@ def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000):
         else:
             break
         s, sn = sn, s
+    res = _local_repair(D, lam, best_s)
+    if res is not None:
+        return res
     res = _adjacent_pivoting(D, lam, best_s, 4 * patience + 300)
     if res is not None:
         return res
     return _murty(D, lam, best_s, murty_iter)
+
+
+def _local_repair(D, lam, s, rounds=6, margin=64, work=5e6):
+    """Block pivoting, then Murty's least-index pivoting, on windows around the clusters
+    of KKT violations.
+
+    The violations left when the block pivoting stalls come in a few clusters (a
+    same-sign knot pair that has to walk along the data, a knot that cycles with its
+    neighbour).  Each cluster, widened by ``margin``·4^round points on both sides, is
+    solved as the principal sub-LCP of its window (:func:`_kernels.local_murty`: the
+    knots outside stay fixed, one O(N) pass to condense them, then O(window) per pivot),
+    and the whole working set is re-checked by the exact :func:`_kernels.pdas_iter`;
+    clusters that persist get wider windows.  Returns the certified result or None.
+    """
+    N = D.N
+    s = s.copy()
+    u, z, J = np.empty(N), np.empty(N), np.empty(N)
+    sn = np.empty(N, np.int8)
+    cert = None
+    best_nv, worse = np.inf, 0
+    budget = 30.0 * N + 2e6       # pivots × window widths + the condensing passes
+    for r in range(rounds + 1):
+        nv = K.pdas_iter(D.xn, D.wn, D.yn, s, lam, u, z, J, sn, 0)
+        if nv == 0:
+            knots = np.flatnonzero(s).astype(np.int64)
+            res = u.copy(), knots, J[knots], z[1:-1].copy()
+            # certified (|z| ≤ λ(1 + 1e-9)); polish the near-violations once so that the
+            # knots are those of the exact solution, not of one within the tolerance
+            near = np.abs(z[1:-1]) > lam * (1.0 + _POLISH)
+            near[knots - 1] = False
+            if cert is not None or not near.any() or r == rounds:
+                return _closer(res, cert, lam)
+            cert = res
+            viol = np.flatnonzero(near) + 1
+        elif r == rounds:
+            break
+        else:
+            # a window's local optimum can push violations just beyond it: wider windows
+            # next round; give up after three rounds without a new fewest count
+            worse = worse + 1 if nv >= best_nv else 0
+            best_nv = min(best_nv, nv)
+            if worse > 2:
+                break
+            viol = np.flatnonzero(sn != s)
+        m = margin * 4 ** r
+        cut = np.flatnonzero(np.diff(viol) > 2 * m) + 1
+        starts = viol[np.concatenate(([0], cut))]
+        ends = viol[np.concatenate((cut - 1, [viol.size - 1]))]
+        if starts.size > 64 + N // 2000 or budget <= 0:
+            break
+        for a, b in zip(starts.tolist(), ends.tolist()):
+            lo, hi = max(1, a - m), min(N - 1, b + 1 + m)
+            wdt = hi - lo
+            cap = int(min(50 * wdt + 2000, min(work, budget) / wdt))
+            st = K.local_murty(D.xn, D.wn, D.yn, s, lam, lo, hi, cap, 12, 0.1 * _POLISH)
+            budget -= N + wdt * (cap if st < 0 else st + 1)
+    return cert
+
+
+_POLISH = 1e-10
+
+
+def _closer(res, cert, lam):
+    """Of two certified results, the one whose dual is closer to the box |z| ≤ λ."""
+    if cert is None:
+        return res
+    def excess(r):
+        zz = np.abs(r[3]).copy()
+        zz[r[1] - 1] = lam
+        return float(np.max(zz, initial=lam))
+    return res if excess(res) <= excess(cert) else cert
 
 
 def _adjacent_pivoting(D, lam, s, max_iter):
