@@ -74,8 +74,13 @@ def _try(Z, r, j, w, thr, buf_abs, buf_val, buf_w, buf_b):
 
 
 @pjit
-def sup_2d(Z, r, K):
+def sup_2d(Z, r, K, linear):
     """Exact sup over unit w ∈ ℝ², b of |Σ rᵢ[wᵀzᵢ − b]₊| (r ⊥ {1, z}); per-anchor top-K.
+
+    ``linear``: evaluate a candidate through the arc's linear model wᵀ(A, B) (O(1), the
+    running sums carry O(N·eps) rounding: pricing) instead of the direct O(N) sum
+    (certificates).  Both are exact in exact arithmetic: a candidate angle is only
+    evaluated inside the arc [prev, nxt] on which (A, B) is the active sum.
 
     Returns buffers (N, K) |value|, (N, K) value, (N, K, 2) w, (N, K) b.
     """
@@ -153,7 +158,12 @@ def sup_2d(Z, r, K):
                     if cc >= prev and cc <= nxt:
                         w[0] = np.cos(cc)
                         w[1] = np.sin(cc)
-                        thr = _try(Z, r, j, w, thr, bab, bva, bw, bb)
+                        if linear:
+                            v = w[0] * A + w[1] * B
+                            if abs(v) > thr:
+                                thr = _push(bab, bva, bw, bb, v, w, w[0] * Z[j, 0] + w[1] * Z[j, 1])
+                        else:
+                            thr = _try(Z, r, j, w, thr, bab, bva, bw, bb)
             if step == ne:
                 break
             i = idx[e]
@@ -292,3 +302,44 @@ def sup_3d(Z, r, K, tie_tol):
                                     wc[k] = -wc[k]
                                 thr = _try(Z, r, j, wc, thr, bab, bva, bw, bb)
     return A_abs, A_val, A_w, A_b
+
+
+@njit
+def lasso_cd_gram(G, q, lam, a, Ga, n_epochs, rtol):
+    """Coordinate descent on ½aᵀGa − qᵀa + λ‖a‖₁ (G symmetric, row-major); a and Ga = G a
+    are updated in place.  Every 8th epoch sweeps all coordinates, the others only the
+    nonzero ones; stops after a full sweep whose largest change is ≤ rtol·max|a|.
+    Returns the number of epochs.  (A warm start for the exact feature-sign polish of
+    :mod:`splines._ridge_neurons`, not a certificate.)
+    """
+    K = q.shape[0]
+    for ep in range(n_epochs):
+        full = ep % 8 == 0
+        maxd = 0.0
+        maxa = 0.0
+        for k in range(K):
+            old = a[k]
+            if old == 0.0 and not full:
+                continue
+            gkk = G[k, k]
+            if gkk <= 0.0:
+                continue
+            z = old + (q[k] - Ga[k]) / gkk
+            thr = lam / gkk
+            new = 0.0
+            if z > thr:
+                new = z - thr
+            elif z < -thr:
+                new = z + thr
+            if new != old:
+                d = new - old
+                for m in range(K):
+                    Ga[m] += d * G[k, m]
+                a[k] = new
+                if abs(d) > maxd:
+                    maxd = abs(d)
+            if abs(new) > maxa:
+                maxa = abs(new)
+        if full and maxd <= rtol * maxa:
+            return ep + 1
+    return n_epochs

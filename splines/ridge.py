@@ -83,6 +83,7 @@ from kplane._validation import as_float_array, as_generator, check_choice, check
 from nets.network import ShallowNetwork
 
 from . import _ridge_kernels as RK
+from ._ridge_neurons import solve_neurons
 from ._sparsify import reduce_support
 from .arrangements import affine_hull, canonical_patterns, enumerate_patterns, n_patterns_bound
 from .tv2 import ConvergenceError
@@ -99,7 +100,7 @@ except ImportError:  # pragma: no cover - exercised only without scikit-learn
 
     class _Base:
         def get_params(self, deep=True):
-            return {k: getattr(self, k) for k in ("lam", "solver", "tol", "max_iter", "max_patterns",
+            return {k: getattr(self, k) for k in ("lam", "solver", "tol", "max_iter", "max_patterns", "max_atoms",
                                                   "exact_max_n", "chunk_size", "random_state")}
 
         def set_params(self, **params):
@@ -180,7 +181,7 @@ def _ascent(Z, r, w, b, n_iter=30):
     return val, w, b
 
 
-def relu_sup_norm(Z, r, *, top_k=1, exact_max_n=120, n_directions=4000, rng=None):
+def relu_sup_norm(Z, r, *, top_k=1, exact_max_n=120, n_directions=4000, rng=None, linear=False):
     """sup over unit w and b of |Σᵢ rᵢ [wᵀzᵢ − b]₊| for r ⊥ {1, z} (the certificate norm).
 
     Parameters
@@ -193,6 +194,15 @@ def relu_sup_norm(Z, r, *, top_k=1, exact_max_n=120, n_directions=4000, rng=None
         Number of best (w, b) candidates to return.
     exact_max_n : int
         Largest N for the O(N⁴) exact 3-D kernel.
+    n_directions : int
+        Sampled directions when the sup is not computed exactly (rank > 3, or rank 3 with
+        N > ``exact_max_n``).
+    rng : None, int or Generator
+        For the sampled directions.
+    linear : bool
+        2-D only: evaluate candidates through each arc's running linear model (O(N² log N)
+        in all, values carry O(N·eps) rounding; used for pricing) instead of a direct sum
+        per candidate (O(N³) worst case; used for certificates).
 
     Returns
     -------
@@ -229,7 +239,7 @@ def relu_sup_norm(Z, r, *, top_k=1, exact_max_n=120, n_directions=4000, rng=None
     elif dim in (2, 3) and (dim == 2 or N <= exact_max_n):
         K = min(max(top_k, 1), 64)
         if dim == 2:
-            A_abs, A_val, A_w, A_b = RK.sup_2d(Z, r, K)
+            A_abs, A_val, A_w, A_b = RK.sup_2d(Z, r, K, bool(linear))
         else:
             scale = float(np.max(np.abs(Z))) or 1.0
             A_abs, A_val, A_w, A_b = RK.sup_3d(Z / scale, r, K, 1e-12)
@@ -469,17 +479,25 @@ class RidgeSplineRegressor(_RegMixin, _Base):
     lam : float
         λ ≥ 0; 0 is the interpolation limit min RTV² s.t. f(xᵢ) = ȳᵢ (an
         equality-constrained program).
-    solver : {"auto", "full", "working_set"}
+    solver : {"auto", "full", "working_set", "neurons"}
         "full": all enumerated patterns (affine rank ≤ 3); "working_set": column
-        generation with exact pricing (sampled beyond r = 3); "auto": "full" when
-        (pattern bound) × N ≤ 60 000, else "working_set".
+        generation over patterns with exact pricing (sampled beyond r = 3), each round a
+        Clarabel conic program; "neurons" (λ > 0 only): column generation over ReLU
+        atoms with an exact finite-lasso solve, merging of same-pattern atoms and the
+        same pricing (:mod:`splines._ridge_neurons`), whose rounds cost O(N·atoms²)
+        instead of a conic program over patterns × points; "auto": "full" when
+        (pattern bound) × N ≤ 60 000, else "neurons" for λ > 0 and "working_set" for
+        λ = 0.
     tol : float
         Certificate tolerance: stop when sup ≤ 1 + tol; also Clarabel's gap/feasibility
         tolerance (×1e-2).
     max_iter : int
-        Working-set iterations.
+        Column-generation rounds ("working_set" or "neurons").
     max_patterns : int
         Patterns added per working-set iteration (top violators).
+    max_atoms : int
+        Atoms added per "neurons" iteration (the best violator of each anchor, at most
+        this many).
     exact_max_n : int
         Largest number of distinct points for the exact (O(N⁴)) 3-D certificate; above,
         the sup is estimated from sampled directions and reported as not exact.
@@ -520,13 +538,14 @@ class RidgeSplineRegressor(_RegMixin, _Base):
     (True, [1.0])
     """
 
-    def __init__(self, lam=1e-3, *, solver="auto", tol=1e-7, max_iter=60, max_patterns=64,
-                 exact_max_n=120, chunk_size=65536, random_state=None):
+    def __init__(self, lam=1e-3, *, solver="auto", tol=1e-7, max_iter=200, max_patterns=64,
+                 max_atoms=256, exact_max_n=120, chunk_size=65536, random_state=None):
         self.lam = lam
         self.solver = solver
         self.tol = tol
         self.max_iter = max_iter
         self.max_patterns = max_patterns
+        self.max_atoms = max_atoms
         self.exact_max_n = exact_max_n
         self.chunk_size = chunk_size
         self.random_state = random_state
@@ -567,7 +586,11 @@ class RidgeSplineRegressor(_RegMixin, _Base):
     def fit(self, X, y, sample_weight=None):
         """Fit the certified RTV² spline; returns ``self``."""
         lam = check_positive(self.lam, "lam", strict=False)
-        solver = check_choice(self.solver, "solver", {"auto", "full", "working_set"})
+        solver = check_choice(self.solver, "solver", {"auto", "full", "working_set", "neurons"})
+        if solver == "neurons" and lam == 0:
+            raise ValueError("solver='neurons' needs lam > 0 (the interpolation limit lam = 0 is an "
+                             "equality-constrained program: use solver='working_set' or 'auto')")
+        max_atoms = check_int(self.max_atoms, "max_atoms", minimum=1)
         tol = check_positive(self.tol, "tol")
         max_iter = check_int(self.max_iter, "max_iter", minimum=1)
         max_patterns = check_int(self.max_patterns, "max_patterns", minimum=1)
@@ -603,7 +626,7 @@ class RidgeSplineRegressor(_RegMixin, _Base):
             Wn, bn, vn, c0, c = np.zeros((0, r)), np.zeros(0), np.zeros(0), float(coef[0]), coef[1:]
         else:
             Wn, bn, vn, c0, c = self._solve(Z, yn, wn, lam_n, solver, tol, max_iter, max_patterns,
-                                            exact_max_n, info)
+                                            max_atoms, exact_max_n, info)
             W2, b2, v2, dc0, dc = reduce_support(Z, Wn, bn, vn)
             Wn, bn, vn, c0, c = W2, b2, v2, c0 + dc0, c + dc
         # back to data units: z = Uᵀ(x − mean)/sx, f = my + cy g(z)
@@ -623,11 +646,16 @@ class RidgeSplineRegressor(_RegMixin, _Base):
                       gap_scale=(omega * cy ** 2) if lam > 0 else cy / sx)
         return self
 
-    def _solve(self, Z, yn, wn, lam_n, solver, tol, max_iter, max_patterns, exact_max_n, info):
+    def _solve(self, Z, yn, wn, lam_n, solver, tol, max_iter, max_patterns, max_atoms, exact_max_n, info):
         n, r = Z.shape
         bound = n_patterns_bound(n, r) if r <= 3 else None
         if solver == "auto":
-            solver = "full" if bound is not None and bound * n <= _FULL_BUDGET else "working_set"
+            if bound is not None and bound * n <= _FULL_BUDGET:
+                solver = "full"
+            else:
+                solver = "neurons" if lam_n > 0 else "working_set"
+        if solver == "neurons":
+            return self._solve_neurons(Z, yn, wn, lam_n, tol, max_iter, max_atoms, exact_max_n, info)
         if solver == "full":
             if r > 3:
                 raise ValueError(f"solver='full' enumerates every pattern and needs affine rank <= 3, got "
@@ -645,7 +673,8 @@ class RidgeSplineRegressor(_RegMixin, _Base):
         A = np.column_stack([np.ones(n), Z])
         if lam_n > 0:
             rho = wn * (yn - A @ np.linalg.lstsq(A * np.sqrt(wn)[:, None], yn * np.sqrt(wn), rcond=None)[0])
-            _, _, cands = relu_sup_norm(Z, rho, top_k=max_patterns, exact_max_n=exact_max_n, rng=rng)
+            _, _, cands = relu_sup_norm(Z, rho, top_k=max_patterns, exact_max_n=exact_max_n, rng=rng,
+                                          linear=True)
             pats = _cand_patterns(Z, cands, 0.0)
         else:
             u = rng.standard_normal(r)
@@ -660,7 +689,8 @@ class RidgeSplineRegressor(_RegMixin, _Base):
             W, b, v = _neurons_from_blocks(sol)
             g = _eval(Z, W, b, v, float(sol["c0"]), sol["c"])
             rr = wn * (yn - g) / lam_n if lam_n > 0 else sol["nu"]
-            sup, exact, cands = relu_sup_norm(Z, rr, top_k=max_patterns, exact_max_n=exact_max_n, rng=rng)
+            sup, exact, cands = relu_sup_norm(Z, rr, top_k=max_patterns, exact_max_n=exact_max_n, rng=rng,
+                                              linear=True)
             info["iterations"] = it + 1
             self.n_iter_ = it + 1
             if sup <= 1 + tol:
@@ -682,6 +712,24 @@ class RidgeSplineRegressor(_RegMixin, _Base):
         info.update(patterns=f"working set ({how}): {pats.shape[0]}{tot} canonical patterns",
                     n_patterns=pats.shape[0], nu=sol["nu"])
         return W, b, v, float(sol["c0"]), sol["c"]
+
+    def _solve_neurons(self, Z, yn, wn, lam_n, tol, max_iter, max_atoms, exact_max_n, info):
+        n, r = Z.shape
+        W, b, v, c0, c, run = solve_neurons(Z, yn, wn, lam_n, tol=tol, max_iter=max_iter, max_new=max_atoms,
+                                            exact_max_n=exact_max_n, rng=as_generator(self.random_state))
+        self.n_iter_ = run["iterations"]
+        # a stall (the restricted objective no longer moves in floating point while the
+        # priced sup is still above 1 + tol) is not warned about: the duality gap in
+        # certificate_ states how far from optimal the fit can be.
+        if run["sup"] > 1 + tol and not run["stalled"]:
+            warnings.warn(f"neurons: max_iter={max_iter} reached with priced sup {run['sup']:.10g} > 1 + tol; "
+                          "see certificate_", RuntimeWarning, stacklevel=3)
+        how = "exact pricing" if run["exact_pricing"] else "sampled pricing"
+        stop = "stalled at the rounding floor" if run["stalled"] else f"priced sup {run['sup']:.10g}"
+        info.update(patterns=f"neuron column generation ({how}): {len(v)} atoms after {run['iterations']} "
+                             f"rounds ({stop}), {run['lasso_steps']} feature-sign steps",
+                    n_patterns=0, iterations=run["iterations"])
+        return W, b, v, c0, c
 
     def _certify(self, Z, yn, wn, lam_n, W, b, v, c0, c, exact_max_n, info, gap_scale):
         n, r = Z.shape

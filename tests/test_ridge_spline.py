@@ -97,6 +97,21 @@ def test_exact_sup_bounds_sampling(rng, d, N):
     assert abs(rp @ np.maximum(Z @ w - b, 0) - v0) <= 1e-10 * (1 + abs(v0))
 
 
+def test_linear_model_pricing_equals_direct_sums(rng):
+    """sup_2d through each arc's running linear model (pricing) = the direct O(N) sums
+    (certificates), on the values and on the returned candidates, exactly evaluated."""
+    from splines.ridge import _project_affine
+    Z = rng.standard_normal((150, 2))
+    Z[7] = Z[3] + 0.25 * (Z[4] - Z[3])          # a collinear triple
+    r = _project_affine(Z, rng.standard_normal(150))
+    v_lin, _, c_lin = relu_sup_norm(Z, r, top_k=10, linear=True)
+    v_dir, _, c_dir = relu_sup_norm(Z, r, top_k=10, linear=False)
+    assert v_lin == pytest.approx(v_dir, rel=1e-12)
+    for val, w, b in c_lin:
+        assert val == pytest.approx(float(r @ np.maximum(Z @ w - b, 0.0)), rel=1e-10)
+    assert v_dir >= _brute_sup(Z, r, rng, M=20_000) * (1 - 1e-12)
+
+
 def test_relu_sweep_sup_agrees(rng):
     from splines._kernels import relu_sweep_sup
     from splines.ridge import _project_affine
@@ -108,7 +123,9 @@ def test_relu_sweep_sup_agrees(rng):
 
 # ----------------------------------------------------------------------------- exactness
 @pytest.mark.parametrize("d,N,lam,solver", [(2, 30, 0.05, "full"), (2, 30, 0.05, "working_set"),
+                                            (2, 30, 0.05, "neurons"),
                                             (3, 13, 0.02, "full"), (3, 13, 0.02, "working_set"),
+                                            (3, 13, 0.02, "neurons"),
                                             (2, 16, 0.0, "working_set")])
 def test_objective_matches_cvxpy(rng, d, N, lam, solver):
     X, y = _data(rng, N, d)
@@ -243,8 +260,12 @@ def test_sklearn_estimator_checks():
     # marked slow: the checks fit random data with up to 10 features and 100+ samples
     # dozens of times (sampled working set, seconds per fit; about 3 minutes in all)
     expected = {}
+    from sklearn.exceptions import SkipTestWarning
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)     # max_iter on random high-d data
+        # checks that do not apply (e.g. check_array_api_input without SCIPY_ARRAY_API=1)
+        # report themselves through SkipTestWarning, which the suite's filters would raise
+        warnings.simplefilter("ignore", SkipTestWarning)
         check_estimator(RidgeSplineRegressor(lam=0.1, max_iter=3, random_state=0),
                         expected_failed_checks=expected)
 
@@ -254,3 +275,94 @@ def test_gallery_quick(tmp_path):
     from ridgekit.gallery.splines import run
     res = run(tmp_path, quick=True)
     assert all(c["passed"] for c in res["checks"]) and len(res["figures"]) == 2
+
+
+# ----------------------------------------------------------------------------- neuron solver
+def _lasso_cvxpy(G, q, lam):
+    cp = pytest.importorskip("cvxpy")
+    L = np.linalg.cholesky(G + 1e-12 * np.trace(G) / len(q) * np.eye(len(q)))
+    a = cp.Variable(len(q))
+    prob = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(L.T @ a) - q @ a + lam * cp.norm1(a)))
+    prob.solve(solver=cp.CLARABEL, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
+    return prob.value
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_lasso_exact_against_cvxpy(rng, warm):
+    """Feature-sign search (exact finite lasso) against Clarabel, with duplicated and
+    collinear columns (singular Gram matrix, as ReLU atoms of one pattern give)."""
+    from splines._ridge_neurons import lasso_exact
+    N, K = 40, 70
+    X = rng.standard_normal((N, K))
+    X[:, 1] = X[:, 0]                                   # duplicate
+    X[:, 3] = 0.3 * X[:, 2] - 2.0 * X[:, 4]            # dependent
+    y = rng.standard_normal(N)
+    G, q, lam = X.T @ X, X.T @ y, 3.0
+    a0 = rng.standard_normal(K) * (rng.random(K) < 0.2) if warm else None
+    a, steps, ok = lasso_exact(G, q, lam, a0)
+    assert ok
+    obj = 0.5 * a @ G @ a - q @ a + lam * np.abs(a).sum()
+    assert obj == pytest.approx(_lasso_cvxpy(G, q, lam), rel=1e-9, abs=1e-9)
+    # KKT of the unridged problem, up to the ridge ε = 1e-13·max Gₖₖ that lasso_exact adds
+    # (its gradient differs from the unridged one by ε·a exactly)
+    slack = 1e-13 * np.max(np.diag(G)) * np.max(np.abs(a)) + 1e-9 * lam
+    g = q - G @ a
+    assert np.max(np.abs(g)) <= lam + slack                                # dual feasible
+    nz = a != 0
+    assert np.allclose(g[nz], lam * np.sign(a[nz]), rtol=0, atol=slack)
+
+
+def test_merge_atoms_keeps_values_lowers_penalty(rng):
+    from splines._ridge_neurons import merge_atoms
+    w0 = np.array([0.6, 0.8])
+    Z = rng.uniform(-2, 2, (400, 2))
+    Z = Z[np.abs(Z @ w0) > 0.5][:60]           # a margin around the line w0ᵀz = 0
+    # three atoms of one activation pattern (perturbations of one neuron that the margin
+    # cannot see: |Δw|·max‖z‖ < 0.5) + one other
+    W = np.array([w0, [0.62, 0.78], [0.59, 0.81], [-0.8, 0.6]])
+    W /= np.linalg.norm(W, axis=1)[:, None]
+    b = np.array([0.0, 0.02, -0.03, 0.1])
+    a = np.array([1.0, 0.5, 0.25, -2.0])
+    pat = Z @ W.T - b > 0
+    assert (pat[:, 0] == pat[:, 1]).all() and (pat[:, 0] == pat[:, 2]).all()
+    W2, b2, a2 = merge_atoms(Z, W, b, a, 1.0)
+    f = np.maximum(Z @ W.T - b, 0) @ a
+    f2 = np.maximum(Z @ W2.T - b2, 0) @ a2
+    assert len(a2) == 2
+    assert np.allclose(f2, f, rtol=0, atol=1e-12)
+    assert np.allclose(np.linalg.norm(W2, axis=1), 1.0)
+    assert np.abs(a2).sum() < np.abs(a).sum()                # strictly: the directions differ
+
+
+def test_neurons_matches_full_program(rng):
+    """The neuron column generation and the full pattern program reach the same optimum
+    (each within its own certified duality gap)."""
+    X, y = _data(rng, 50, 2)
+    ref = RidgeSplineRegressor(lam=0.02, solver="full").fit(X, y)
+    est = RidgeSplineRegressor(lam=0.02, solver="neurons").fit(X, y)
+    assert est.certificate_["exact"]
+    assert abs(est.objective_ - ref.objective_) <= est.duality_gap_ + ref.duality_gap_ + 1e-12
+    assert est.duality_gap_ <= 1e-6 * est.objective_
+    assert est.n_neurons_ <= 50 - 3
+    assert "neuron column generation" in est.certificate_["patterns"]
+
+
+def test_neurons_needs_positive_lambda(rng):
+    X, y = _data(rng, 10, 2)
+    with pytest.raises(ValueError, match="lam > 0"):
+        RidgeSplineRegressor(lam=0.0, solver="neurons").fit(X, y)
+    with pytest.raises(ValueError, match="max_atoms"):
+        RidgeSplineRegressor(lam=0.1, max_atoms=0).fit(X, y)
+
+
+def test_neurons_sampled_pricing_says_so(rng):
+    X, y = _data(rng, 40, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # max_iter may be reached: either way is reported
+        est = RidgeSplineRegressor(lam=0.1, solver="neurons", random_state=0).fit(X, y)
+    assert not est.certificate_["exact"]
+    assert "NOT a global certificate" in est.certificate_["verified"]
+    assert "sampled pricing" in est.certificate_["patterns"]
+    # the network evaluates to the fitted values the objective was computed from
+    f = est.predict(X)
+    assert est.objective_ == pytest.approx(0.5 * np.sum((f - y) ** 2) + 0.1 * est.rtv_, rel=1e-12)
