@@ -267,10 +267,9 @@ def stable_minima_upper_rate(n, d):
 
 def stable_minima_lower_rate(n, d, sigma=1.0):
     """Minimax lower bound over the V_g class, arXiv 2506.20779 Thm 3.7 / App. B.4:
-    (σ²/n)^{2/(d+1)} for d ≥ 2 [paper]; for d = 1 the univariate statement n^{−1/2}
-    [paper, notes; the general formula would give n^{−1}: the d = 1 case uses a different
-    construction (bumps of width ε² near ±1, App. H.2); the σ dependence for d = 1 is not
-    available and is taken as (σ²/n)^{1/2} [unverified]].
+    (σ²/n)^{2/(d+1)} for d ≥ 2 [paper]; for d = 1, (σ²/n)^{1/2} [paper: App. B.4, read in
+    a PDF-to-markdown copy of the paper; the general formula would give n^{−1}: the d = 1
+    case uses a different construction, bumps near the boundary x ≈ 1, App. H.3].
 
     Examples
     --------
