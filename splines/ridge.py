@@ -101,7 +101,7 @@ except ImportError:  # pragma: no cover - exercised only without scikit-learn
     class _Base:
         def get_params(self, deep=True):
             return {k: getattr(self, k) for k in ("lam", "solver", "tol", "max_iter", "max_patterns", "max_atoms",
-                                                  "exact_max_n", "chunk_size", "random_state")}
+                                                  "exact_max_n", "chunk_size", "random_state", "problem")}
 
         def set_params(self, **params):
             for k, v in params.items():
@@ -505,6 +505,14 @@ class RidgeSplineRegressor(_RegMixin, _Base):
         Rows per block in :meth:`predict`.
     random_state : None, int or Generator
         For sampled pricing (r > 3) only.
+    problem : {"rtv", "weight_decay"}
+        "rtv" (default): the problem above (bias and affine skip unpenalised).
+        "weight_decay": scnn's problem — the bias inside the penalty, no skip:
+        min (1/2N)Σᵢ(f(xᵢ) − yᵢ)² + λΣₖ|vₖ|‖(wₖ, bₖ)‖ over f = Σₖ vₖ[wₖᵀx + bₖ]₊
+        (Pilanci & Ergen arXiv 2002.10553 as implemented by pilancilab/scnn, in its
+        scaling), solved by :func:`splines._scnn_variant.solve_weight_decay_variant`; λ > 0,
+        no sample weights; ``objective_`` is then in scnn's convention and the certificate
+        is exact for d ≤ 2 (sampled beyond).  ``solver`` is ignored.
 
     Attributes
     ----------
@@ -539,7 +547,7 @@ class RidgeSplineRegressor(_RegMixin, _Base):
     """
 
     def __init__(self, lam=1e-3, *, solver="auto", tol=1e-7, max_iter=200, max_patterns=64,
-                 max_atoms=256, exact_max_n=120, chunk_size=65536, random_state=None):
+                 max_atoms=256, exact_max_n=120, chunk_size=65536, random_state=None, problem="rtv"):
         self.lam = lam
         self.solver = solver
         self.tol = tol
@@ -549,6 +557,7 @@ class RidgeSplineRegressor(_RegMixin, _Base):
         self.exact_max_n = exact_max_n
         self.chunk_size = chunk_size
         self.random_state = random_state
+        self.problem = problem
 
     # -------------------------------------------------------------- sklearn tags
     def __sklearn_tags__(self):
@@ -596,10 +605,13 @@ class RidgeSplineRegressor(_RegMixin, _Base):
         max_patterns = check_int(self.max_patterns, "max_patterns", minimum=1)
         exact_max_n = check_int(self.exact_max_n, "exact_max_n", minimum=1)
         check_int(self.chunk_size, "chunk_size", minimum=1)
+        problem = check_choice(self.problem, "problem", {"rtv", "weight_decay"})
         X, y, s = self._prepare(X, y, sample_weight)
         N, d = X.shape
         self.n_features_in_ = d
         self.n_iter_ = 0
+        if problem == "weight_decay":
+            return self._fit_weight_decay(X, y, sample_weight, lam, tol, max_iter)
         pos = s > 0
         Xp, yp, sp_ = X[pos], y[pos], s[pos]
         # merge duplicated points (weighted means; the within-group scatter is a constant)
@@ -644,6 +656,34 @@ class RidgeSplineRegressor(_RegMixin, _Base):
         self.interpolation_error_ = float(np.max(np.abs(fx[pos] - yg[inv]))) if lam == 0 else None
         self._certify(Z, yn, wn, lam_n, Wn, bn, vn, c0, c, exact_max_n, info,
                       gap_scale=(omega * cy ** 2) if lam > 0 else cy / sx)
+        return self
+
+    def _fit_weight_decay(self, X, y, sample_weight, lam, tol, max_iter):
+        from ._scnn_variant import solve_weight_decay_variant
+
+        if lam == 0:
+            raise ValueError("problem='weight_decay' needs lam > 0")
+        if sample_weight is not None:
+            raise ValueError("problem='weight_decay' (scnn's objective) takes no sample_weight")
+        fit = solve_weight_decay_variant(X, y, lam, tol=tol, max_iter=max_iter, rng=self.random_state)
+        cert = fit.certificate
+        self.network_ = fit.network()
+        self.n_neurons_ = int(self.network_.n_neurons)
+        self.n_iter_ = int(fit.info.get("iterations", 0))
+        self.rtv_ = float(np.sum(np.abs(fit.v)))                # Σ|vₖ|‖(wₖ, bₖ)‖ with unit (w, b)
+        self.objective_ = float(fit.objective)
+        self.interpolation_error_ = None
+        self.duality_gap_ = float(cert["gap"])
+        exact = bool(cert["exact"])
+        verified = (f"global optimality of scnn's weight-decay problem: sup-norm {cert['sup']:.3g} computed "
+                    f"exactly; duality gap {cert['gap']:.3g}" if exact else
+                    f"NOT a global certificate: the sup-norm {cert['sup']:.3g} is a lower bound from sampled "
+                    f"directions; the duality gap {cert['gap']:.3g} assumes it is the true one")
+        self.certificate_ = {"sup_norm": float(cert["sup"]), "exact": exact, "problem": "weight_decay",
+                             "method": "central ReLU atoms, exact" if exact else "central ReLU atoms, sampled",
+                             "patterns": "neuron column generation (splines._scnn_variant)", "n_patterns": 0,
+                             "iterations": self.n_iter_, "affine_residual": None, "duality_gap": self.duality_gap_,
+                             "affine_rank": int(X.shape[1]), "verified": verified}
         return self
 
     def _solve(self, Z, yn, wn, lam_n, solver, tol, max_iter, max_patterns, max_atoms, exact_max_n, info):

@@ -366,3 +366,23 @@ def test_neurons_sampled_pricing_says_so(rng):
     # the network evaluates to the fitted values the objective was computed from
     f = est.predict(X)
     assert est.objective_ == pytest.approx(0.5 * np.sum((f - y) ** 2) + 0.1 * est.rtv_, rel=1e-12)
+
+
+def test_weight_decay_problem_option(rng):
+    """problem='weight_decay' (scnn's problem: bias penalised, no skip) through the
+    estimator: same objective as the variant solver scored by its own objective function,
+    and bad combinations rejected."""
+    from splines._scnn_variant import weight_decay_objective
+    X, y = _data(rng, 25, 2)
+    est = RidgeSplineRegressor(lam=1e-2, problem="weight_decay", random_state=0).fit(X, y)
+    net = est.network_
+    # f(x) = Σ v[wᵀx − b']₊ + c0 with b' = −b: rescore with scnn's convention
+    W, b, v = net.W, -net.b, net.V
+    assert np.allclose(np.linalg.norm(np.c_[W, b], axis=1), 1.0)
+    assert est.objective_ == pytest.approx(weight_decay_objective(X, y, 1e-2, W, b, v), rel=1e-10)
+    assert est.certificate_["exact"] and est.certificate_["problem"] == "weight_decay"
+    assert np.allclose(net.affine_part()[1], 0.0)                   # no skip connection
+    with pytest.raises(ValueError, match="problem"):
+        RidgeSplineRegressor(problem="scnn").fit(X, y)
+    with pytest.raises(ValueError, match="sample_weight"):
+        RidgeSplineRegressor(problem="weight_decay").fit(X, y, sample_weight=np.ones(25))
