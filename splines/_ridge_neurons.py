@@ -110,7 +110,8 @@ def lasso_exact(G, q, lam, a0=None, max_steps=None, cd_epochs=2000):
         tol = np.maximum(1e-12 * lam, 64 * np.finfo(float).eps * (np.abs(q) + absG @ np.abs(a)))
         theta = np.sign(a)
         S = np.flatnonzero(a)
-        if S.size and np.any(np.abs(g[S] - lam * theta[S]) > tol[S]):
+        s_bad = bool(S.size) and bool(np.any(np.abs(g[S] - lam * theta[S]) > tol[S]))
+        if s_bad:
             steps += 1
             x, val = _line_step(G, q, lam, a, S, theta, cur)
             if x is not None and not np.array_equal(x, a[S]):
@@ -118,11 +119,11 @@ def lasso_exact(G, q, lam, a0=None, max_steps=None, cd_epochs=2000):
                 continue
         Zs = np.flatnonzero(a == 0)
         if Zs.size == 0:
-            return a, steps, True
+            return a, steps, not s_bad
         viol = np.abs(g[Zs]) - lam - tol[Zs]
         i = int(np.argmax(viol))
         if viol[i] <= 0:
-            return a, steps, True
+            return a, steps, not s_bad
         k = Zs[i]
         theta[k] = np.sign(g[k])
         S = np.sort(np.append(S, k))
