@@ -393,6 +393,22 @@ def pdas_iter(x, w, y, s, lam, u, z, jump, s_new, per_run):
 
 
 @njit
+def working_set_key(s):
+    """Two 64-bit polynomial hashes of the knots (index, sign) of the int8 working set ``s``
+    (cycle detection in splines.tv2; O(N), no allocation)."""
+    h1 = np.uint64(1469598103934665603)
+    h2 = np.uint64(7)
+    m1 = np.uint64(1099511628211)
+    m2 = np.uint64(6364136223846793005)
+    for k in range(s.shape[0]):
+        if s[k] != 0:
+            v = np.uint64(2 * k + (1 if s[k] > 0 else 0) + 1)
+            h1 = (h1 ^ v) * m1
+            h2 = h2 * m2 + v
+    return h1, h2
+
+
+@njit
 def runs_argmax(a, score):
     """Working set from an approximate dual: one knot per maximal run of equal nonzero
     ``a`` (length N − 2, interior points), at the run's largest ``score``; int8 length N."""

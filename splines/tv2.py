@@ -74,9 +74,15 @@ Method [derived, nets.md §3].
    resolves the same-sign knot pairs near λ_max (uniform random x, 2·10⁴ points,
    10⁻¹λ_max: 3.4 s with (c) alone, 0.1 s).
    10⁶ uniform random points: 10⁻¹λ_max and 10⁻⁸λ_max took > 280 s and > 30 s in the long
-   safeguard before the local repair, ~1 s with it.  Still slow (issue 5): 10⁻¹·⁵λ_max
-   (~5 s; 19 knots that all shift by a few points, which windows with fixed outside
-   knots cannot do; solved by the continuation).  A well-scaled primal interior point in
+   safeguard before the local repair, ~1 s with it.  Block pivoting (once it no longer
+   slides knots) and the adjacent-entry pivoting are functions of the working set alone,
+   so a repeated working set (128-bit key, kernel ``working_set_key``) is a cycle and
+   ends them at once; on large levels of (a) the Murty steps are capped at ~1.25·10⁷
+   point-steps.  Slowest case left: 10⁻¹·⁵λ_max (19 knots; the fine level cycles with
+   period 12 on a same-sign pair 178 points apart, which windows with fixed outside knots
+   do not resolve; the continuation certifies it): ~600 O(N) solves before the cycle
+   check (330 of them in the adjacent-pivoting cycle, 100 Murty steps), ~180 now, 2–3×
+   faster.  A well-scaled primal interior point in
    values and slopes (hₙσₙ = u_{n+1} − uₙ) as the start of (b) was prototyped, but its
    interleaved banded Newton systems still lost accuracy in the stiff σ chains of
    inactive kinks.
@@ -183,11 +189,16 @@ def _affine_fit(xn, yn, wn):
 
 
 def _lambda_max_n(D):
-    if D.N <= 2:
-        return 0.0
-    u = _affine_fit(D.xn, D.yn, D.wn)
-    z = K.dual_from_residual(D.wn * (D.yn - u), D.xn)
-    return float(np.max(np.abs(z)))
+    lmax = getattr(D, "_lmax", None)      # cached: fit() needs it twice (~0.1 s at N = 10⁶)
+    if lmax is None:
+        if D.N <= 2:
+            lmax = 0.0
+        else:
+            u = _affine_fit(D.xn, D.yn, D.wn)
+            z = K.dual_from_residual(D.wn * (D.yn - u), D.xn)
+            lmax = float(np.max(np.abs(z)))
+        D._lmax = lmax
+    return lmax
 
 
 def lambda_max(x, y, sample_weight=None) -> float:
@@ -364,13 +375,14 @@ def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000):
     violations falls the nearer same-sign knot of that node interval is moved there
     instead (knots slide along the data as λ changes).  Stops with None when the best
     violation count has not improved for ``patience`` iterations (a safeguard in the
-    spirit of Júdice & Pires' block principal pivoting).
+    spirit of Júdice & Pires' block principal pivoting) or a working set repeats.
     """
     N = D.N
     u, z, J = np.empty(N), np.empty(N), np.empty(N)
     sn = np.empty(N, np.int8)
     best, left, prev, mode = np.inf, patience, np.inf, 2
     best_s = s.copy()
+    seen = set()
     for _ in range(max_iter):
         nv = K.pdas_iter(D.xn, D.wn, D.yn, s, lam, u, z, J, sn, mode)
         if nv == 0:
@@ -386,6 +398,13 @@ def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000):
             left -= 1
         else:
             break
+        if mode == 1:
+            # from here the update is a function of s alone: a repeated working set means
+            # a cycle, which visits no new (fewer-violation) set, so stop now
+            key = _digest(s)
+            if key in seen:
+                break
+            seen.add(key)
         s, sn = sn, s
     res = _local_repair(D, lam, best_s)
     if res is not None:
@@ -479,11 +498,18 @@ def _adjacent_pivoting(D, lam, s, max_iter):
     s = s.copy()
     u, z, J = np.empty(N), np.empty(N), np.empty(N)
     sn = np.empty(N, np.int8)
+    seen = set()
     for _ in range(max_iter):
         nv = K.pdas_iter(D.xn, D.wn, D.yn, s, lam, u, z, J, sn, 0)
         if nv == 0:
             knots = np.flatnonzero(s).astype(np.int64)
             return u, knots, J[knots], z[1:-1].copy()
+        # the update is a function of s: a repeated working set is a cycle (10⁶ uniform
+        # random points, 10⁻¹·⁵λ_max: period 12 after 18 iterations, then 330 more)
+        key = _digest(s)
+        if key in seen:
+            return None
+        seen.add(key)
         wrong = (s != 0) & (sn == 0)
         keep = s.copy()
         keep[wrong] = 0
@@ -508,6 +534,12 @@ def _adjacent_pivoting(D, lam, s, max_iter):
                     keep[seg[int(np.argmax(absz[seg]))]] = sg
         s = keep
     return None
+
+
+def _digest(s):
+    """Fingerprint of a working set (its knots and signs) for cycle detection: 128 bits of
+    hash (a collision would only end a heuristic early; the fallbacks still certify)."""
+    return K.working_set_key(s)
 
 
 def _murty(D, lam, s, max_iter):
@@ -582,7 +614,12 @@ def _multilevel(D, lam, factor=8, coarse=4000, murty_iter=100):
     s = np.zeros(levels[-1].N, np.int8)
     for i in range(len(levels) - 1, -1, -1):
         L = levels[i]
-        res = _pdas(L, lam, s, murty_iter=murty_iter)
+        # Murty's single pivots cost O(N) each and move a knot by one point per two steps:
+        # on large levels ~1.25·10⁷ point-steps (12 steps at 10⁶) are the most worth
+        # spending before the continuation takes over (10⁶ uniform random points,
+        # 10⁻¹·⁵λ_max: 100 steps, 0.7 s, left 5·10⁴ violations where it started with one)
+        mi = min(murty_iter, max(10, int(1.25e7) // L.N))
+        res = _pdas(L, lam, s, murty_iter=mi)
         if res is None:
             return None
         if i == 0:
