@@ -5,6 +5,14 @@ median time of ``--repeat`` runs (first call, with numba compilation, reported s
 the time ratio to cvxpy (median of its runs too), the relative objective difference and the
 knot counts (sparsest, interpolant of the fitted values), and the load average.
 Run: python benchmarks/bench_tv2.py [--max-n 1000000] [--cvxpy-max 10000] [--repeat 5]
+
+``--splineops``: the same data and λ against EPFL's splineops 2.2 (``pip install splineops``),
+``denoise_y`` (ADMM on ½‖u − y‖² + λ‖Lu‖₁, L the same slope-change operator: the same problem,
+unweighted, knots at data points before sparsification) followed by ``sparsest_interpolant``
+(Debarre et al.'s merging, as ours).  Both splines are scored by the same code
+(:func:`_spline_objective`).  splineops runs at its defaults (ρ = 1, 10⁴ iterations,
+relative tolerance 10⁻⁷) and with ρ = λ/10 (the best of a sweep at N = 10³ and 10⁴);
+``--splineops-data uniform`` uses sorted uniform random x (seed 11) instead.
 """
 
 from __future__ import annotations
@@ -66,6 +74,78 @@ def _cvxpy(x, y, lam):
     return prob.value, time.perf_counter() - t
 
 
+def _spline_objective(x, y, lam, knots, amps, b, a):
+    """½Σ(f(xᵢ) − yᵢ)² + λΣ|aₖ| for f(t) = b + a t + Σₖ aₖ (t − τₖ)₊ (knots sorted)."""
+    k, A = np.asarray(knots, float), np.asarray(amps, float)
+    pa = np.concatenate(([0.0], np.cumsum(A)))
+    pm = np.concatenate(([0.0], np.cumsum(A * k)))
+    j = np.searchsorted(k, x, side="left")
+    f = b + a * x + x * pa[j] - pm[j]
+    return 0.5 * float(np.sum((f - y) ** 2)) + lam * float(np.sum(np.abs(A)))
+
+
+def _ours_objective(s, x, y, lam):
+    c0, c1 = s.network_.skip_coef[:, 0]
+    return _spline_objective(x, y, lam, s.knots_, s.jumps_, c0, c1)
+
+
+def _splineops(x, y, lam, rho, max_iter):
+    """splineops' regression (x sorted, distinct): ADMM values, then the sparsest interpolant."""
+    from splineops.adaptive_regression_splines.denoising import denoise_y
+    from splineops.adaptive_regression_splines.sparsification import sparsest_interpolant
+    t = time.perf_counter()
+    u, diag = denoise_y(x, y, lam, rho=rho, max_iter=max_iter, return_diagnostics=True)
+    knots, amps, poly = sparsest_interpolant(x, u)
+    elapsed = time.perf_counter() - t
+    return elapsed, _spline_objective(x, y, lam, knots, amps, poly[0], poly[1]), knots.size, diag
+
+
+def _splineops_compare(a):
+    try:
+        import splineops
+    except ImportError:
+        print("splineops is not importable (pip install splineops): comparison skipped")
+        return
+    from splines.tv2 import fit_tv2
+    data = _uniform if a.splineops_data == "uniform" else _data
+    print(f"splineops {splineops.__version__}, data: {a.splineops_data}, lambda = 1e-5 N; "
+          f"objectives by _spline_objective; 'conv': ADMM stopping rule met within max_iter")
+    print(f"{'N':>8} {'rho':>8} {'ours s':>8} {'splo s':>8} {'ratio':>8} {'ours obj':>18} "
+          f"{'splo - ours':>12} {'rel':>9} {'knots':>6} {'splo':>6} {'it':>6} conv")
+    too_slow = False
+    N = 1000
+    while N <= a.max_n:
+        x, y = data(N)
+        order = np.argsort(x)
+        x, y = x[order], y[order]
+        lam = 1e-5 * N
+        times = []
+        for _ in range(a.repeat):
+            t = time.perf_counter()
+            s = fit_tv2(x, y, lam)
+            times.append(time.perf_counter() - t)
+        tr = float(np.median(times))
+        ours = _ours_objective(s, x, y, lam)
+        for rho in (1.0, lam / 10):
+            if too_slow or N > a.splineops_max:
+                from splineops.adaptive_regression_splines.denoising import denoise_y
+                t = time.perf_counter()
+                denoise_y(x, y, lam, rho=rho, max_iter=20)
+                per = (time.perf_counter() - t) / 20
+                print(f"{N:>8} {rho:8.2g} {tr:8.3f}  splineops not run to max_iter: 20 iterations "
+                      f"(with the factorisation) took {per * 20:.1f} s, i.e. >= {per * a.splineops_iter:.0f} s "
+                      f"projected for {a.splineops_iter} iterations", flush=True)
+                continue
+            ts, theirs, k, d = _splineops(x, y, lam, rho, a.splineops_iter)
+            print(f"{N:>8} {rho:8.2g} {tr:8.3f} {ts:8.2f} {ts / tr:8.0f} {ours:18.10e} "
+                  f"{theirs - ours:12.3e} {(theirs - ours) / ours:9.1e} {s.n_knots_:>6} {k:>6} "
+                  f"{d.iterations:>6} {d.converged}", flush=True)
+            too_slow = too_slow or ts > 60
+        if too_slow and N <= a.splineops_max:
+            print(f"splineops took > 60 s at N = {N}: larger N only probed", flush=True)
+        N *= 10
+
+
 def main(argv=None):
     from splines.tv2 import fit_tv2
     p = argparse.ArgumentParser(description=__doc__)
@@ -74,11 +154,21 @@ def main(argv=None):
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--uniform", action="store_true",
                    help="uniform random x at N = --max-n over a lambda/lambda_max grid")
+    p.add_argument("--splineops", action="store_true",
+                   help="compare with splineops (same data, N = 1e3 .. --max-n) instead of cvxpy")
+    p.add_argument("--splineops-data", choices=("jittered", "uniform"), default="jittered")
+    p.add_argument("--splineops-max", type=int, default=10 ** 5,
+                   help="largest N run to max_iter; larger N get a 20-iteration probe")
+    p.add_argument("--splineops-iter", type=int, default=10 ** 4, help="ADMM max_iter")
     a = p.parse_args(argv)
     print(f"load average before: {os.getloadavg()}")
     t = time.perf_counter()
     fit_tv2(*_data(50), 1e-3)
     print(f"first call (numba compile/cache load): {time.perf_counter() - t:.2f} s")
+    if a.splineops:
+        _splineops_compare(a)
+        print(f"load average after: {os.getloadavg()}")
+        return
     if a.uniform:
         _uniform_grid(a.max_n, a.repeat)
         print(f"load average after: {os.getloadavg()}")
