@@ -84,9 +84,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from kplane._numba import njit
 from kplane._validation import as_float_array, as_generator, check_int, check_positive
 
+from ._ridge_kernels import central_sup_3 as _exact3_kernel
 from ._ridge_neurons import lasso_exact, merge_atoms
 
 __all__ = ["solve_weight_decay_variant", "weight_decay_objective", "weight_decay_lam_max",
@@ -126,118 +126,6 @@ class WeightDecayFit(NamedTuple):
         nz = np.linalg.norm(self.W, axis=1) > 0
         c0 = float(np.sum(self.v[~nz] * np.maximum(self.b[~nz], 0.0)))
         return ShallowNetwork(self.W[nz], -self.b[nz], self.v[nz], skip=(c0, np.zeros(d)))
-
-
-# ---------------------------------------------------------------------------- kernels
-@njit
-def _h1(Y, r, w0, w1, w2):
-    """h(w) = Σᵢ rᵢ[wᵀyᵢ]₊ for one direction w ∈ ℝ³ (not normalised)."""
-    nw = np.sqrt(w0 * w0 + w1 * w1 + w2 * w2)
-    if nw == 0.0:
-        return 0.0
-    s = 0.0
-    for i in range(Y.shape[0]):
-        t = w0 * Y[i, 0] + w1 * Y[i, 1] + w2 * Y[i, 2]
-        if t > 0.0:
-            s += r[i] * t
-    return s / nw
-
-
-@njit
-def _exact3_kernel(Y, r, tie):
-    """Per-vertex best candidates of s(r) for points Y (n, 3) spanning ℝ³ (module docstring).
-
-    For every pair a < b the vertex ±c = ±(y_a × y_b)/‖·‖ and, when it is generic (no other
-    point on the two great circles through it), the stationary points ±g/‖g‖ of the
-    linear pieces of the 4 cells and 4 arcs around it (g = Σ_{active} rᵢyᵢ, projected
-    onto y_a^⊥ or y_b^⊥ for the arcs), each evaluated exactly.  Returns per-pair best
-    signed values, directions, and whether some vertex was degenerate (then the caller
-    falls back to the general candidate set).
-    """
-    n = Y.shape[0]
-    best = np.zeros(n * n)
-    bw = np.zeros((n * n, 3))
-    degen = np.zeros(n, dtype=np.bool_)
-    tot = np.zeros(3)
-    for i in range(n):
-        for k in range(3):
-            tot[k] += r[i] * Y[i, k]
-    for a in range(n):
-        ya = Y[a]
-        na = np.sqrt(ya[0] ** 2 + ya[1] ** 2 + ya[2] ** 2)
-        cand = np.zeros(3)
-        base = np.zeros(3)
-        g = np.zeros(3)
-        for b in range(a + 1, n):
-            yb = Y[b]
-            nb = np.sqrt(yb[0] ** 2 + yb[1] ** 2 + yb[2] ** 2)
-            c0 = ya[1] * yb[2] - ya[2] * yb[1]
-            c1 = ya[2] * yb[0] - ya[0] * yb[2]
-            c2 = ya[0] * yb[1] - ya[1] * yb[0]
-            nc = np.sqrt(c0 * c0 + c1 * c1 + c2 * c2)
-            if nc <= tie * na * nb:
-                degen[a] = True
-                continue
-            c0 /= nc
-            c1 /= nc
-            c2 /= nc
-            base[:] = 0.0
-            for i in range(n):
-                if i == a or i == b:
-                    continue
-                t = c0 * Y[i, 0] + c1 * Y[i, 1] + c2 * Y[i, 2]
-                ni = np.sqrt(Y[i, 0] ** 2 + Y[i, 1] ** 2 + Y[i, 2] ** 2)
-                if abs(t) <= tie * ni:
-                    degen[a] = True
-                if t > 0.0:
-                    for k in range(3):
-                        base[k] += r[i] * Y[i, k]
-            k_out = a * n + b
-            bv = 0.0
-            for sg in (1.0, -1.0):
-                if sg < 0:
-                    for k in range(3):
-                        base[k] = tot[k] - base[k] - r[a] * ya[k] - r[b] * yb[k]
-                # vertex
-                v = _h1(Y, r, sg * c0, sg * c1, sg * c2)
-                if abs(v) > abs(bv):
-                    bv = v
-                    cand[0], cand[1], cand[2] = sg * c0, sg * c1, sg * c2
-                for ea in (0.0, 1.0):
-                    for eb in (0.0, 1.0):
-                        for k in range(3):
-                            g[k] = base[k] + ea * r[a] * ya[k] + eb * r[b] * yb[k]
-                        for pm in (1.0, -1.0):
-                            v = _h1(Y, r, pm * g[0], pm * g[1], pm * g[2])
-                            if abs(v) > abs(bv):
-                                ng = np.sqrt(g[0] ** 2 + g[1] ** 2 + g[2] ** 2)
-                                bv = v
-                                cand[0], cand[1], cand[2] = pm * g[0] / ng, pm * g[1] / ng, pm * g[2] / ng
-                # arcs: on y_a^⊥ (b on side eb) and on y_b^⊥ (a on side ea)
-                for which in (0, 1):
-                    for e in (0.0, 1.0):
-                        if which == 0:
-                            for k in range(3):
-                                g[k] = base[k] + e * r[b] * yb[k]
-                            p = (g[0] * ya[0] + g[1] * ya[1] + g[2] * ya[2]) / (na * na)
-                            for k in range(3):
-                                g[k] -= p * ya[k]
-                        else:
-                            for k in range(3):
-                                g[k] = base[k] + e * r[a] * ya[k]
-                            p = (g[0] * yb[0] + g[1] * yb[1] + g[2] * yb[2]) / (nb * nb)
-                            for k in range(3):
-                                g[k] -= p * yb[k]
-                        for pm in (1.0, -1.0):
-                            v = _h1(Y, r, pm * g[0], pm * g[1], pm * g[2])
-                            if abs(v) > abs(bv):
-                                ng = np.sqrt(g[0] ** 2 + g[1] ** 2 + g[2] ** 2)
-                                bv = v
-                                cand[0], cand[1], cand[2] = pm * g[0] / ng, pm * g[1] / ng, pm * g[2] / ng
-            best[k_out] = bv
-            for k in range(3):
-                bw[k_out, k] = cand[k]
-    return best, bw, degen
 
 
 # ---------------------------------------------------------------------------- objective
