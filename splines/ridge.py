@@ -64,7 +64,7 @@ a working set of patterns, price with the exact sup (its top candidates (w, b) g
 violated patterns), add, repeat until sup ≤ 1 + tol or no new pattern appears.  Exact
 pricing makes the final restricted optimum a global one.  Beyond r = 3 (or N too large
 for the O(N⁴) 3-D kernel) pricing samples directions (exact in b per direction) with
-a fixed-point ascent; ``certificate_`` then says that the sup is a lower bound, so the
+a fixed-point ascent (:func:`splines._ridge_neurons.ascent_batch`); ``certificate_`` then says that the sup is a lower bound, so the
 fit is certified only on the sampled directions.
 
 Support reduction (:mod:`splines._sparsify`) brings the neuron count to at most
@@ -162,26 +162,8 @@ def _sup_directions(Z, r, Wd):
     return h[k, cols], Ts[k, cols]
 
 
-def _ascent(Z, r, w, b, n_iter=30):
-    """Fixed-point ascent w ← σa(w)/‖a‖ on the anchored function (a lower-bound refiner)."""
-    val = float(np.sum(r * np.maximum(Z @ w - b, 0.0)))
-    for _ in range(n_iter):
-        j = int(np.argmin(np.abs(Z @ w - b)))
-        Q = Z - Z[j]
-        act = Q @ w > 0
-        a = np.sign(val) * (r[act] @ Q[act]) if val != 0 else r[act] @ Q[act]
-        na = np.linalg.norm(a)
-        if na == 0:
-            break
-        w2 = a / na
-        v2, b2 = _sup_directions(Z, r, w2[None, :])
-        if abs(v2[0]) <= abs(val) * (1 + 1e-14):
-            break
-        w, b, val = w2, float(b2[0]), float(v2[0])
-    return val, w, b
-
-
-def relu_sup_norm(Z, r, *, top_k=1, exact_max_n=120, n_directions=4000, rng=None, linear=False):
+def relu_sup_norm(Z, r, *, top_k=1, exact_max_n=120, n_directions=4000, rng=None, linear=False,
+                  starts=None):
     """sup over unit w and b of |Σᵢ rᵢ [wᵀzᵢ − b]₊| for r ⊥ {1, z} (the certificate norm).
 
     Parameters
@@ -203,6 +185,10 @@ def relu_sup_norm(Z, r, *, top_k=1, exact_max_n=120, n_directions=4000, rng=None
         2-D only: evaluate candidates through each arc's running linear model (O(N² log N)
         in all, values carry O(N·eps) rounding; used for pricing) instead of a direct sum
         per candidate (O(N³) worst case; used for certificates).
+    starts : array (M, r), optional
+        Sampled case only: extra starting directions for the ascent (e.g. the fitted
+        neurons' own directions, where |h| = λ at an optimum), besides the best sampled
+        ones; makes the lower bound no smaller than the value at those directions.
 
     Returns
     -------
@@ -257,16 +243,20 @@ def relu_sup_norm(Z, r, *, top_k=1, exact_max_n=120, n_directions=4000, rng=None
             seen.add(key)
             cands.append((float(A_val[j, m]), A_w[j, m].copy(), float(A_b[j, m])))
     else:
+        from ._ridge_neurons import ascent_batch
+
         exact = False
         g = as_generator(rng)
         Wd = g.standard_normal((n_directions, dim))
         Wd /= np.linalg.norm(Wd, axis=1)[:, None]
         vals, bs = _sup_directions(Z, r, Wd)
-        order = np.argsort(-np.abs(vals))[:max(top_k, 8)]
-        for k in order:
-            cands.append(_ascent(Z, r, Wd[k], float(bs[k])))
-        cands.sort(key=lambda c: -abs(c[0]))
-        cands = cands[:top_k]
+        order = np.argsort(-np.abs(vals))[:max(top_k, 64)]
+        S0 = Wd[order]
+        if starts is not None and len(starts):
+            S0 = np.vstack([S0, np.asarray(starts, dtype=float).reshape(-1, dim)])
+        vals, Wa, ba = ascent_batch(Z, r, S0)
+        order = np.argsort(-np.abs(vals))[:top_k]
+        cands = [(float(vals[k]), Wa[k].copy(), float(ba[k])) for k in order]
     value = abs(cands[0][0]) if cands else 0.0
     return float(value), exact, cands
 
@@ -780,7 +770,7 @@ class RidgeSplineRegressor(_RegMixin, _Base):
             aff = float(np.linalg.norm(A.T @ rho) / max(np.linalg.norm(rho) * np.linalg.norm(A), 1e-300))
             rho_p = _project_affine(Z, rho)
             sup, exact, _ = relu_sup_norm(Z, rho_p / lam_n, exact_max_n=exact_max_n,
-                                          rng=as_generator(self.random_state))
+                                          rng=as_generator(self.random_state), starts=W)
             rt = rho_p / max(1.0, sup)
             primal = 0.5 * float(wn @ (g - yn) ** 2) + lam_n * float(np.sum(np.abs(v)))
             dual = float(rt @ yn - 0.5 * np.sum(rt ** 2 / wn))
@@ -797,7 +787,7 @@ class RidgeSplineRegressor(_RegMixin, _Base):
         gap = max(primal - dual, 0.0) * gap_scale
         method = {1: "sorted breakpoints (1-D)", 2: "anchored angular sweep (2-D)",
                   3: "anchored vertex/arc/cell enumeration (3-D)"}.get(r, "") if exact else \
-            "sampled directions, exact in b, fixed-point ascent (lower bound)"
+            "sampled directions and the fitted neurons' own, exact in b, fixed-point ascent (lower bound)"
         if n <= r + 1:
             method = "affine interpolation (no neuron)"
         if exact:
