@@ -276,7 +276,8 @@ def slide(Z, sw, Q, yt, lam, W, b, a, max_iter=200):
 
 
 # ---------------------------------------------------------------------------- the loop
-def solve_neurons(Z, yn, wn, lam, *, tol, max_iter, max_new, exact_max_n, rng, n_directions=4000, slide_iter=100, patience=5, stall=8):
+def solve_neurons(Z, yn, wn, lam, *, tol, max_iter, max_new, exact_max_n, rng, n_directions=4000,
+                  slide_iter=400, patience=5, stall=8):
     """Column generation (module docstring).  Returns ``(W, b, v, c0, c, info)``."""
     N, r = Z.shape
     sw = np.sqrt(wn)
