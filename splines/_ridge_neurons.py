@@ -289,7 +289,8 @@ def solve_neurons(Z, yn, wn, lam, *, tol, max_iter, max_new, exact_max_n, rng, n
     W = np.zeros((0, r))
     b = np.zeros(0)
     a = np.zeros(0)
-    info = {"iterations": 0, "lasso_steps": 0, "lasso_converged": True, "sup_history": [], "objective_history": [], "stalled": False}
+    info = {"iterations": 0, "lasso_steps": 0, "lasso_converged": True, "sup_history": [],
+            "objective_history": [], "stalled": False}
 
     def restricted(W, b, a0):
         Phi = _features(Z, W, b) * sw[:, None]

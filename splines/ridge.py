@@ -59,13 +59,16 @@ P − D(ρ̃) uses ρ projected onto range(A)⊥ and scaled by 1/max(1, sup).
 Solvers.  ``"full"``: every enumerated pattern in one Clarabel conic program (Clarabel's
 Python API with scipy sparse matrices).  Each block carries only the cone rows that can
 be facets of its cone: the vertices of conv(on points) and of conv(off points) (other
-rows are convex combinations of these; :func:`_cone_rows`, affine rank ≤ 3).  ``"working_set"``: column generation: solve on
-a working set of patterns, price with the exact sup (its top candidates (w, b) give the
-violated patterns), add, repeat until sup ≤ 1 + tol or no new pattern appears.  Exact
-pricing makes the final restricted optimum a global one.  Beyond r = 3 (or N too large
-for the O(N⁴) 3-D kernel) pricing samples directions (exact in b per direction) with
-a fixed-point ascent (:func:`splines._ridge_neurons.ascent_batch`); ``certificate_`` then says that the sup is a lower bound, so the
-fit is certified only on the sampled directions.
+rows are convex combinations of these; :func:`_cone_rows`, affine rank ≤ 3).
+``"working_set"``: column generation: solve on a working set of patterns, price with the
+exact sup (its top candidates (w, b) give the violated patterns), add, repeat until
+sup ≤ 1 + tol or no new pattern appears.  Exact pricing makes the final restricted
+optimum a global one.  ``"neurons"``: column generation over ReLU atoms instead of
+patterns (:mod:`splines._ridge_neurons`), the default for λ > 0 beyond the size of
+``"full"``.  Beyond r = 3 (or N too large for the O(N⁴) 3-D kernel) pricing samples
+directions (exact in b per direction) with a fixed-point ascent
+(:func:`splines._ridge_neurons.ascent_batch`); ``certificate_`` then says that the sup is
+a lower bound, so the fit is certified only on the sampled directions.
 
 Support reduction (:mod:`splines._sparsify`) brings the neuron count to at most
 N − (r+1) (r the affine rank of the distinct data points; r = d for data in general
