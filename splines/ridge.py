@@ -521,7 +521,7 @@ class RidgeSplineRegressor(_RegMixin, _Base):
         P − D(ρ̃) with the certificate ρ̃ (absolute, data units).
     certificate_ : dict
         ``sup_norm`` (the certificate sup, ≤ 1 + tol at an optimum), ``exact`` (whether
-        it was computed exactly), ``method``, ``patterns`` (how the patterns were
+        it was computed exactly), ``problem`` ("rtv" or "weight_decay"), ``method``, ``patterns`` (how the patterns were
         obtained), ``n_patterns``, ``affine_residual``, ``duality_gap``, ``verified``
         (a sentence stating what was and was not verified).
     n_features_in_ : int
@@ -802,7 +802,7 @@ class RidgeSplineRegressor(_RegMixin, _Base):
                         f"the working set and the sampled directions; the duality gap {gap:.3g} assumes "
                         "the sampled sup is the true one")
         self.duality_gap_ = gap
-        self.certificate_ = {"sup_norm": float(sup), "exact": bool(exact), "method": method,
+        self.certificate_ = {"sup_norm": float(sup), "exact": bool(exact), "problem": "rtv", "method": method,
                              "patterns": info["patterns"], "n_patterns": int(info["n_patterns"]),
                              "iterations": int(info["iterations"]), "affine_residual": aff,
                              "duality_gap": gap, "affine_rank": int(r), "verified": verified}
