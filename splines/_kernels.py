@@ -115,6 +115,49 @@ def dual_from_residual(r, x):
 
 
 @njit
+def working_set_nodes(s):
+    """Node indices of a working set ``s`` (int8, length N): 0, the knots (sₖ ≠ 0,
+    0 < k < N − 1) in order, N − 1."""
+    N = s.shape[0]
+    M = 2
+    for k in range(1, N - 1):
+        if s[k] != 0:
+            M += 1
+    nodes = np.empty(M, np.int64)
+    nodes[0] = 0
+    m = 1
+    for k in range(1, N - 1):
+        if s[k] != 0:
+            nodes[m] = k
+            m += 1
+    nodes[M - 1] = N - 1
+    return nodes
+
+
+@njit
+def hat_moments(x, w, y, x0, inv, start, stop):
+    """Weighted products of the two hats of the interval [x0, x0 + 1/inv] over the data
+    i ∈ [start, stop): (Σwa², Σwt², Σwat, Σway, Σwty) with t = (xᵢ − x0)·inv, a = 1 − t —
+    the interval's contribution to the hat-basis normal equations."""
+    a0 = 0.0
+    a1 = 0.0
+    a2 = 0.0
+    b0 = 0.0
+    b1 = 0.0
+    for i in range(start, stop):
+        t = (x[i] - x0) * inv
+        a = 1.0 - t
+        wa = w[i] * a
+        wt = w[i] * t
+        a0 += wa * a
+        a1 += wt * t
+        a2 += wa * t
+        b0 += wa * y[i]
+        b1 += wt * y[i]
+    return a0, a1, a2, b0, b1
+
+
+@njit
 def reduced_system(x, w, y, nodes, s, lam):
     """Tridiagonal normal equations of the fit restricted to linear splines with knots at
     the data points ``nodes`` (indices, first 0, last N−1, increasing) and fixed knot signs
@@ -129,23 +172,20 @@ def reduced_system(x, w, y, nodes, s, lam):
     for j in range(M - 1):
         i0 = nodes[j]
         i1 = nodes[j + 1]
-        H = x[i1] - x[i0]
         last = i1 if j == M - 2 else i1 - 1
-        for i in range(i0, last + 1):
-            t = (x[i] - x[i0]) / H
-            a = 1.0 - t
-            g0[j] += w[i] * a * a
-            g0[j + 1] += w[i] * t * t
-            g1[j] += w[i] * a * t
-            rhs[j] += w[i] * a * y[i]
-            rhs[j + 1] += w[i] * t * y[i]
+        a0, a1, a2, b0, b1 = hat_moments(x, w, y, x[i0], 1.0 / (x[i1] - x[i0]), i0, last + 1)
+        g0[j] += a0
+        g0[j + 1] += a1
+        g1[j] += a2
+        rhs[j] += b0
+        rhs[j + 1] += b1
     for j in range(1, M - 1):
-        Hl = x[nodes[j]] - x[nodes[j - 1]]
-        Hr = x[nodes[j + 1]] - x[nodes[j]]
+        il = 1.0 / (x[nodes[j]] - x[nodes[j - 1]])
+        ir = 1.0 / (x[nodes[j + 1]] - x[nodes[j]])
         sj = s[j - 1] * lam
-        rhs[j - 1] -= sj / Hl
-        rhs[j] += sj * (1.0 / Hl + 1.0 / Hr)
-        rhs[j + 1] -= sj / Hr
+        rhs[j - 1] -= sj * il
+        rhs[j] += sj * (il + ir)
+        rhs[j + 1] -= sj * ir
     return g0, g1, rhs
 
 
@@ -254,68 +294,14 @@ def pdas_iter(x, w, y, s, lam, u, z, jump, s_new, per_run):
     """
     N = x.shape[0]
     eps = 2.220446049250313e-16
-    M = 2
-    for k in range(1, N - 1):
-        if s[k] != 0:
-            M += 1
-    nodes = np.empty(M, np.int64)
-    nodes[0] = 0
-    m = 1
-    for k in range(1, N - 1):
-        if s[k] != 0:
-            nodes[m] = k
-            m += 1
-    nodes[M - 1] = N - 1
-    # ---- tridiagonal normal equations (hat basis on the nodes)
-    g0 = np.zeros(M)
-    g1 = np.zeros(M - 1)
-    rhs = np.zeros(M)
-    for j in range(M - 1):
-        i0 = nodes[j]
-        i1 = nodes[j + 1]
-        x0 = x[i0]
-        inv = 1.0 / (x[i1] - x0)
-        last = i1 if j == M - 2 else i1 - 1
-        a0 = 0.0
-        a1 = 0.0
-        a2 = 0.0
-        b0 = 0.0
-        b1 = 0.0
-        for i in range(i0, last + 1):
-            t = (x[i] - x0) * inv
-            a = 1.0 - t
-            wa = w[i] * a
-            wt = w[i] * t
-            a0 += wa * a
-            a1 += wt * t
-            a2 += wa * t
-            b0 += wa * y[i]
-            b1 += wt * y[i]
-        g0[j] += a0
-        g0[j + 1] += a1
-        g1[j] += a2
-        rhs[j] += b0
-        rhs[j + 1] += b1
+    nodes = working_set_nodes(s)
+    M = nodes.shape[0]
+    # ---- tridiagonal normal equations (hat basis on the nodes), LDLᵀ solve
+    sn = np.empty(M - 2)
     for j in range(1, M - 1):
-        il = 1.0 / (x[nodes[j]] - x[nodes[j - 1]])
-        ir = 1.0 / (x[nodes[j + 1]] - x[nodes[j]])
-        sj = s[nodes[j]] * lam
-        rhs[j - 1] -= sj * il
-        rhs[j] += sj * (il + ir)
-        rhs[j + 1] -= sj * ir
-    # LDLᵀ
-    Dg = np.empty(M)
-    Lo = np.empty(M)
-    beta = rhs
-    Dg[0] = g0[0]
-    for r in range(1, M):
-        Lo[r - 1] = g1[r - 1] / Dg[r - 1]
-        Dg[r] = g0[r] - Lo[r - 1] * g1[r - 1]
-        beta[r] -= Lo[r - 1] * beta[r - 1]
-    for r in range(M):
-        beta[r] /= Dg[r]
-    for r in range(M - 2, -1, -1):
-        beta[r] -= Lo[r] * beta[r + 1]
+        sn[j - 1] = s[nodes[j]]
+    g0, g1, rhs = reduced_system(x, w, y, nodes, sn, lam)
+    beta = tridiag_solve(g0, g1, rhs)
     # ---- values, slope changes, dual variable, violations
     nviol = 0
     for k in range(N):
@@ -545,18 +531,8 @@ def local_murty(x, w, y, s, lam, lo, hi, max_steps, patience, ztol):
     while B < N - 1 and s[B] == 0:
         B += 1
     # ---- global nodes and the condensed ends
-    M = 2
-    for k in range(1, N - 1):
-        if s[k] != 0:
-            M += 1
-    nodes = np.empty(M, np.int64)
-    nodes[0] = 0
-    m = 1
-    for k in range(1, N - 1):
-        if s[k] != 0:
-            nodes[m] = k
-            m += 1
-    nodes[M - 1] = N - 1
+    nodes = working_set_nodes(s)
+    M = nodes.shape[0]
     jA = 0
     while nodes[jA] != A:
         jA += 1
@@ -573,16 +549,12 @@ def local_murty(x, w, y, s, lam, lo, hi, max_steps, patience, ztol):
         for j in range(jA):
             i0 = nodes[j]
             i1 = nodes[j + 1]
-            x0 = x[i0]
-            inv = 1.0 / (x[i1] - x0)
-            for i in range(i0, i1):
-                t = (x[i] - x0) * inv
-                a = 1.0 - t
-                g0[j] += w[i] * a * a
-                g0[j + 1] += w[i] * t * t
-                g1[j] += w[i] * a * t
-                rh[j] += w[i] * a * y[i]
-                rh[j + 1] += w[i] * t * y[i]
+            a0, a1, a2, b0, b1 = hat_moments(x, w, y, x[i0], 1.0 / (x[i1] - x[i0]), i0, i1)
+            g0[j] += a0
+            g0[j + 1] += a1
+            g1[j] += a2
+            rh[j] += b0
+            rh[j + 1] += b1
         for j in range(1, jA + 1):
             il = 1.0 / (x[nodes[j]] - x[nodes[j - 1]])
             sj = s[nodes[j]] * lam
@@ -610,18 +582,14 @@ def local_murty(x, w, y, s, lam, lo, hi, max_steps, patience, ztol):
         for j in range(jB, M - 1):
             i0 = nodes[j]
             i1 = nodes[j + 1]
-            x0 = x[i0]
-            inv = 1.0 / (x[i1] - x0)
             last = i1 if j == M - 2 else i1 - 1
             q = j - jB
-            for i in range(i0, last + 1):
-                t = (x[i] - x0) * inv
-                a = 1.0 - t
-                g0[q] += w[i] * a * a
-                g0[q + 1] += w[i] * t * t
-                g1[q] += w[i] * a * t
-                rh[q] += w[i] * a * y[i]
-                rh[q + 1] += w[i] * t * y[i]
+            a0, a1, a2, b0, b1 = hat_moments(x, w, y, x[i0], 1.0 / (x[i1] - x[i0]), i0, last + 1)
+            g0[q] += a0
+            g0[q + 1] += a1
+            g1[q] += a2
+            rh[q] += b0
+            rh[q + 1] += b1
         for j in range(jB, M - 1):
             q = j - jB
             ir = 1.0 / (x[nodes[j + 1]] - x[nodes[j]])
@@ -723,16 +691,12 @@ def local_murty(x, w, y, s, lam, lo, hi, max_steps, patience, ztol):
             else:
                 start = i0
             stop = i1 if j < mloc - 2 else hi
-            for i in range(start, stop):
-                t = (x[i] - x0) * inv
-                a = 1.0 - t
-                wa = w[i] * a
-                wt = w[i] * t
-                a0 += wa * a
-                a1 += wt * t
-                a2 += wa * t
-                b0 += wa * y[i]
-                b1 += wt * y[i]
+            c0, c1, c2, d0, d1 = hat_moments(x, w, y, x0, inv, start, stop)
+            a0 += c0
+            a1 += c1
+            a2 += c2
+            b0 += d0
+            b1 += d1
             if j == mloc - 2:
                 a1 += V0 - 2.0 * V1 * inv + V2 * inv * inv
                 a0 += V2 * inv * inv
