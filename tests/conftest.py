@@ -48,6 +48,19 @@ def tolerances():
 
 
 @pytest.fixture
+def torch_one_thread():
+    """torch limited to one intra-op thread for the test (restored afterwards): the
+    suite's torch tests compare trajectories and must not depend on the pool size, and
+    on 2 shared cores a threaded pool busy-waits."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.fixture
 def rng(request):
     """A generator seeded from the test's node id: stable across runs and test orders,
     different between tests, never global."""

@@ -10,12 +10,7 @@ from nets.torch import (HessianOperator, LanczosNoConvergence, TwoLayerReLU, hal
                         hessian_eigenvalues, hessian_trace, train_gd)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def _data(n, d, seed):

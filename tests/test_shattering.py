@@ -16,12 +16,7 @@ from nets.torch import (TwoLayerReLU, activation_fraction, atom_weights, data_we
 from radon.norms import data_weight  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def _linear_data(n, d, seed, sigma=1.0):

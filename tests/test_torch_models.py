@@ -14,13 +14,7 @@ from nets import ShallowNetwork  # noqa: E402
 from nets.torch import TwoLayerReLU, init_parameters  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small kernels: one intra-op thread (restored afterwards, no global state left)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def test_import_nets_without_torch():

@@ -10,12 +10,7 @@ from nets.torch import (SharpnessTracker, TwoLayerReLU, half_mse, hessian_eigenv
                         stack_datasets, train_gd, train_gd_batched)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def _ball(n, d, seed, dtype=torch.float64):
