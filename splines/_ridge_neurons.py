@@ -298,7 +298,7 @@ def solve_neurons(Z, yn, wn, lam, *, tol, max_iter, max_new, exact_max_n, rng, n
         a1, steps, ok = lasso_exact(Phi.T @ Phi, Phi.T @ yt, lam, a0)
         info["lasso_steps"] += steps
         info["lasso_converged"] = info["lasso_converged"] and ok
-        return a1
+        return a1, Phi
 
     resid = yt.copy()                                 # √S-weighted, projected residual
     quiet = 0
@@ -320,16 +320,14 @@ def solve_neurons(Z, yn, wn, lam, *, tol, max_iter, max_new, exact_max_n, rng, n
         keep = vals > 1 + 0.5 * tol
         W = np.vstack([W, Wn[keep]])
         b = np.concatenate([b, bn[keep]])
-        a = restricted(W, b, np.concatenate([a, np.zeros(int(keep.sum()))]))
+        a, _ = restricted(W, b, np.concatenate([a, np.zeros(int(keep.sum()))]))
         W, b, a = merge_atoms(Z, W, b, a, scale)
         if slide_iter and (not exact or slow):
             W, b, a = slide(Z, sw, Q, yt, lam, W, b, a, slide_iter)
-        a = restricted(W, b, a)
+        a, Phi = restricted(W, b, a)
         nz = a != 0
         W, b, a = W[nz], b[nz], a[nz]
-        Phi = _features(Z, W, b) * sw[:, None]
-        Phi -= Q @ (Q.T @ Phi)
-        resid = yt - Phi @ a
+        resid = yt - Phi[:, nz] @ a
         hist = info["objective_history"]
         hist.append(0.5 * float(resid @ resid) + lam * float(np.sum(np.abs(a))))
         floor = 1e-11 if exact else 1e-9          # sampled: the sup is a lower bound anyway
