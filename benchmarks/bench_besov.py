@@ -47,7 +47,7 @@ BEGIN, END = "<!-- bench_besov: begin -->", "<!-- bench_besov: end -->"
 
 _FIRST_CALL = r"""
 import time, numpy as np
-from splines.besov import besov_norm
+from ridgekit.splines.besov import besov_norm
 out = []
 for shape in ((256,), (64, 64), (32, 32, 32)):
     f = np.random.default_rng(0).standard_normal(shape)
@@ -83,7 +83,7 @@ def _parallel_prefilter():
 
     import numba
 
-    from splines import _besov_kernels
+    from ridgekit.splines import _besov_kernels
 
     code = inspect.getsource(_besov_kernels.prefilter3.py_func).replace("@njit\n", "")
     assert "for i in range(N0):" in code
@@ -101,8 +101,8 @@ def main(argv=None):
     import numba
     import pywt
 
-    import splines.besov as besov
-    from splines.besov import besov_norm
+    import ridgekit.splines.besov as besov
+    from ridgekit.splines.besov import besov_norm
 
     sys.path.insert(0, str(HERE.parent / "tests"))
     from test_besov import _reference_prefilter

@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import MultiTaskLasso
 
-from splines.multitask import alpha_max, multitask_lasso, multitask_lasso_objective
+from ridgekit.splines.multitask import alpha_max, multitask_lasso, multitask_lasso_objective
 
 TOL = 1e-8
 

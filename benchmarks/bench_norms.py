@@ -19,8 +19,8 @@ import time
 
 import numpy as np
 
-from nets import ShallowNetwork
-from radon import rtv_gaussian, rtv_seminorm
+from ridgekit.nets import ShallowNetwork
+from ridgekit.radon import rtv_gaussian, rtv_seminorm
 
 
 def gaussian(d, N, L):

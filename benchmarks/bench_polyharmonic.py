@@ -19,7 +19,7 @@ import time
 import numpy as np
 from scipy.interpolate import RBFInterpolator
 
-from splines.polyharmonic import PolyharmonicSpline
+from ridgekit.splines.polyharmonic import PolyharmonicSpline
 
 
 def med(f, reps):

@@ -98,7 +98,7 @@ def worker_2d(lib, n, m, repeats):
     img, mask = _phantom_and_mask(n)
     theta = np.linspace(0.0, 180.0, m, endpoint=False)
     if lib == "ridgekit":
-        from radon import iradon, radon
+        from ridgekit.radon import iradon, radon
 
         fwd = lambda: radon(img, theta)  # noqa: E731
         sino, f_first, f_med = _timed(fwd, repeats)
@@ -151,7 +151,7 @@ def worker_first_call(n, m):
     t0 = time.perf_counter()
     import numpy as np
 
-    from radon import iradon, radon
+    from ridgekit.radon import iradon, radon
     t_import = time.perf_counter() - t0
     img, _ = _phantom_and_mask(n)
     theta = np.linspace(0.0, 180.0, m, endpoint=False)
@@ -178,7 +178,7 @@ def worker_3d(n, dirs, repeats):
 
     import numpy as np
 
-    from radon import RadonTransform
+    from ridgekit.radon import RadonTransform
     from ridgekit.phantom import shepp_logan_3d
 
     vol = shepp_logan_3d(n)

@@ -20,7 +20,7 @@ import tracemalloc
 
 import numpy as np
 
-from nets.random_relu import RandomReLUProcess
+from ridgekit.nets.random_relu import RandomReLUProcess
 
 N_REAL, N_GRID, WIDTH = 1000, 128, 100
 

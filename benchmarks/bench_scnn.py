@@ -44,7 +44,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from splines._scnn_variant import solve_weight_decay_variant, weight_decay_objective  # noqa: E402
+from ridgekit.splines._scnn_variant import solve_weight_decay_variant, weight_decay_objective  # noqa: E402
 
 DRIVER = r"""
 import sys, time

@@ -37,7 +37,7 @@ import time
 import numpy as np
 import torch
 
-from nets.torch import TwoLayerReLU, half_mse, hessian_eigenvalues, train_gd, train_gd_batched
+from ridgekit.nets.torch import TwoLayerReLU, half_mse, hessian_eigenvalues, train_gd, train_gd_batched
 
 FULL_STEPS = 2000
 

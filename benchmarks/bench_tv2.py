@@ -43,7 +43,7 @@ UNIFORM_EXPONENTS = (0, 0.5, 1, 1.5, 2, 2.5, 3, 4, 6, 8)
 
 
 def _uniform_grid(N, repeat):
-    from splines.tv2 import fit_tv2, lambda_max
+    from ridgekit.splines.tv2 import fit_tv2, lambda_max
     x, y = _uniform(N)
     lmax = lambda_max(x, y)
     print(f"uniform random x, N = {N}, seed 11, lambda_max = {lmax:.6g}")
@@ -106,7 +106,7 @@ def _splineops_compare(a):
     except ImportError:
         print("splineops is not importable (pip install splineops): comparison skipped")
         return
-    from splines.tv2 import fit_tv2
+    from ridgekit.splines.tv2 import fit_tv2
     data = _uniform if a.splineops_data == "uniform" else _data
     print(f"splineops {splineops.__version__}, data: {a.splineops_data}, lambda = 1e-5 N; "
           f"objectives by _spline_objective; 'conv': ADMM stopping rule met within max_iter")
@@ -147,7 +147,7 @@ def _splineops_compare(a):
 
 
 def main(argv=None):
-    from splines.tv2 import fit_tv2
+    from ridgekit.splines.tv2 import fit_tv2
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--max-n", type=int, default=10 ** 6)
     p.add_argument("--cvxpy-max", type=int, default=10 ** 4)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._numba import njit, pjit, prange
+from ridgekit._numba import njit, pjit, prange
 
 
 @njit

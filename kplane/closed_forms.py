@@ -37,7 +37,7 @@ import numbers
 import numpy as np
 from scipy import integrate, special
 
-from ._validation import (as_float_array, check_choice, check_int, check_orthonormal_frames,
+from ridgekit._validation import (as_float_array, check_choice, check_int, check_orthonormal_frames,
                           check_positive)
 from .stiefel import MEASURES, ball_volume, measure_mass, sphere_area
 

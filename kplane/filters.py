@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import fft as _fft
 
-from ._validation import as_float_array, check_choice, check_int, check_positive
+from ridgekit._validation import as_float_array, check_choice, check_int, check_positive
 
 __all__ = ["FILTERS", "padded_length", "filter_multiplier", "fourier_filter"]
 

@@ -19,7 +19,7 @@ import math
 import numpy as np
 from scipy.stats import qmc
 
-from ._validation import as_generator, check_choice, check_int
+from ridgekit._validation import as_generator, check_choice, check_int
 
 __all__ = [
     "MEASURES",

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import sympy as sp
 
-from ._validation import check_choice, check_int
+from ridgekit._validation import check_choice, check_int
 from .stiefel import MEASURES
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Numba kernels of nets (private: inputs are validated, contiguous float64 arrays).
 
-Decorators come from the one policy module :mod:`kplane._numba`.  Memory stays
+Decorators come from the one policy module :mod:`ridgekit._numba`.  Memory stays
 O(input + output): no (points × neurons) temporaries.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kplane._numba import pjit, prange
+from ridgekit._numba import pjit, prange
 
 __all__ = ["relu_forward", "relu_gradient"]
 

@@ -5,7 +5,7 @@ All realisations share flat neuron arrays: realisation ``s`` owns the neurons
 ``starts[s]:starts[s + 1]``.  A neuron is the *corrected* neuron
 r(x) = max(uᵀx − t, 0) with u = sgn(b) w and t = |b| (nets.md §1.1), weight v.
 
-Decorators come from the one policy module :mod:`kplane._numba`.  Memory is
+Decorators come from the one policy module :mod:`ridgekit._numba`.  Memory is
 O(neurons + output): no (points × neurons) temporaries.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from kplane._numba import pjit, prange
+from ridgekit._numba import pjit, prange
 
 __all__ = ["eval_points", "eval_grid"]
 

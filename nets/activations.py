@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from kplane._validation import check_choice, check_int
+from ridgekit._validation import check_choice, check_int
 
 __all__ = [
     "Activation",

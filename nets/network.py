@@ -21,8 +21,8 @@ import os
 
 import numpy as np
 
-from kplane._validation import as_float_array
-from radon.norms import (Ball, as_domain, canonical_relu_atoms, data_weight, stable_weight,
+from ridgekit._validation import as_float_array
+from ridgekit.radon.norms import (Ball, as_domain, canonical_relu_atoms, data_weight, stable_weight,
                          weighted_variation as _weighted_variation)
 
 from . import _kernels
@@ -383,7 +383,7 @@ class ShallowNetwork:
             iu = np.triu_indices(d)
             point = np.einsum("mdi,mi->md", Theta, t)
             keys = np.rint(np.concatenate([P[:, iu[0], iu[1]], point], axis=1) / tol).astype(np.int64)
-        from radon.norms import _group_rows
+        from ridgekit.radon.norms import _group_rows
         first, inv = _group_rows(keys)
         coef = np.zeros((len(first), V2.shape[1]))
         np.add.at(coef, inv, V2)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from kplane._validation import as_float_array, as_generator, check_int, check_positive
+from ridgekit._validation import as_float_array, as_generator, check_int, check_positive
 
 __all__ = [
     "Estimate",
@@ -220,7 +220,7 @@ def fit_symmetric_stable(values, *, xi=None) -> StableFit:
 
     Examples
     --------
-    >>> from nets.random_relu import symmetric_stable_rvs
+    >>> from ridgekit.nets.random_relu import symmetric_stable_rvs
     >>> fit = fit_symmetric_stable(symmetric_stable_rvs(1.3, 50_000, rng=0, scale=2.0))
     >>> round(fit.alpha, 1), round(fit.scale, 1)
     (1.3, 2.0)

@@ -48,9 +48,9 @@ import numbers
 
 import numpy as np
 
-from kplane._validation import (as_float_array, as_generator, check_choice, check_int,
+from ridgekit._validation import (as_float_array, as_generator, check_choice, check_int,
                                 check_positive)
-from kplane.stiefel import MEASURES, sphere_area
+from ridgekit.kplane.stiefel import MEASURES, sphere_area
 
 from . import _random_kernels
 from .network import ShallowNetwork

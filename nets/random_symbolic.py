@@ -30,9 +30,9 @@ import functools
 
 import sympy as sp
 
-from kplane._validation import check_choice, check_int
-from kplane.stiefel import MEASURES
-from kplane.symbolic import Check
+from ridgekit._validation import check_choice, check_int
+from ridgekit.kplane.stiefel import MEASURES
+from ridgekit.kplane.symbolic import Check
 
 __all__ = [
     "x", "y", "rx", "ry", "rxy", "lam", "m1", "m2",

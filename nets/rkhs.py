@@ -22,9 +22,9 @@ import math
 import numpy as np
 from scipy import optimize
 
-from kplane._validation import as_float_array, check_int, check_positive
-from kplane.stiefel import stiefel_quadrature
-from radon.norms import gaussian_rtv_profile, radon_constant, rtv_gaussian
+from ridgekit._validation import as_float_array, check_int, check_positive
+from ridgekit.kplane.stiefel import stiefel_quadrature
+from ridgekit.radon.norms import gaussian_rtv_profile, radon_constant, rtv_gaussian
 
 __all__ = ["gaussian_kernel", "gaussian_rkhs_norm", "rtv_gaussian_sum", "rkhs_gap_sequence",
            "rkhs_gap_table", "plot_rkhs_gap"]

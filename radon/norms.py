@@ -30,8 +30,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import optimize, special
 
-from kplane._validation import as_float_array, check_int, check_positive
-from kplane.stiefel import sphere_area
+from ridgekit._validation import as_float_array, check_int, check_positive
+from ridgekit.kplane.stiefel import sphere_area
 
 __all__ = [
     "radon_constant",

@@ -20,10 +20,10 @@ import warnings
 
 import numpy as np
 
-from kplane import _kernels
-from kplane._validation import as_float_array, check_choice, check_int
-from kplane.filters import FILTERS, fourier_filter
-from kplane.transform import KPlaneTransform
+from ridgekit.kplane import _kernels
+from ridgekit._validation import as_float_array, check_choice, check_int
+from ridgekit.kplane.filters import FILTERS, fourier_filter
+from ridgekit.kplane.transform import KPlaneTransform
 
 __all__ = ["radon", "iradon", "directions_from_degrees"]
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from kplane._validation import as_float_array, check_int, check_positive
-from kplane.filters import FILTERS
-from kplane.stiefel import sphere_area
+from ridgekit._validation import as_float_array, check_int, check_positive
+from ridgekit.kplane.filters import FILTERS
+from ridgekit.kplane.stiefel import sphere_area
 
 from .norms import radon_constant
 from .transform import RadonTransform
@@ -75,7 +75,7 @@ def rtv_seminorm(values, *, spacing=1.0, n_directions=None, filter_name="ramp", 
     The Gaussian e^{−|x|²/2} in d = 2 against its closed form:
 
     >>> import numpy as np
-    >>> from radon.norms import rtv_gaussian
+    >>> from ridgekit.radon.norms import rtv_gaussian
     >>> h = 0.2
     >>> x = (np.arange(60) + 0.5 - 30) * h
     >>> X, Y = np.meshgrid(x, x, indexing="ij")

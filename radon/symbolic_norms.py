@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from kplane._validation import check_int
+from ridgekit._validation import check_int
 
 __all__ = ["green_constant_symbolic", "fundamental_solution_symbolic", "check_fundamental_solution",
            "radon_constant_symbolic", "rtv_gaussian_symbolic", "rtv_gaussian_integrand_symbolic"]

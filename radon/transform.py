@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from kplane._validation import as_float_array
-from kplane.transform import KPlaneTransform
+from ridgekit._validation import as_float_array
+from ridgekit.kplane.transform import KPlaneTransform
 
 __all__ = ["RadonTransform"]
 

@@ -222,7 +222,7 @@ def _cmd_radon(args):
     _check_output(out, (".npy",))
     theta = _angles(args)
     img = _read_image(Path(args.image))
-    from radon import radon
+    from ridgekit.radon import radon
 
     circle = not args.no_circle
     cols = []
@@ -240,7 +240,7 @@ def _cmd_radon(args):
 def _cmd_iradon(args):
     import numpy as np
 
-    from kplane.filters import FILTERS
+    from ridgekit.kplane.filters import FILTERS
 
     out = Path(args.output)
     _check_output(out, (".png", ".npy"))
@@ -253,7 +253,7 @@ def _cmd_iradon(args):
     if path.suffix.lower() != ".npy":
         raise CLIError(f"the sinogram must be a .npy file, got {str(path)!r}")
     sino = _read_image(path)
-    from radon import iradon
+    from ridgekit.radon import iradon
 
     n_det, n_ang = sino.shape
     theta = np.linspace(0.0, 180.0, n_ang, endpoint=False)
@@ -320,7 +320,7 @@ def _cmd_reproduce(args):
 
 
 def _cmd_fit(args):
-    from splines.cli_support import fit_csv
+    from ridgekit.splines.cli_support import fit_csv
 
     path = Path(args.data)
     if not path.is_file():
@@ -335,8 +335,8 @@ def _cmd_fit(args):
 
 
 def _cmd_norm(args):
-    from nets import ShallowNetwork
-    from radon.norms import Ball
+    from ridgekit.nets import ShallowNetwork
+    from ridgekit.radon.norms import Ball
 
     path = Path(args.model)
     if not path.is_file():
@@ -373,8 +373,8 @@ def _cmd_norm(args):
 
 
 #: modules with a ``checks()`` function returning rows (name, result, description, passed)
-VERIFY_MODULES = ("kplane.symbolic", "radon.symbolic_norms", "nets.random_symbolic",
-                  "splines.rates_symbolic")
+VERIFY_MODULES = ("ridgekit.kplane.symbolic", "ridgekit.radon.symbolic_norms",
+                  "ridgekit.nets.random_symbolic", "ridgekit.splines.rates_symbolic")
 
 
 def _cmd_verify(args):

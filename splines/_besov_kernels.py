@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kplane._numba import njit
+from ridgekit._numba import njit
 
 __all__ = ["prefilter3"]
 

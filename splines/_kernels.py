@@ -1,5 +1,5 @@
 """Private numba kernels of :mod:`splines` (no validation here: callers pass contiguous
-float64 arrays of the right shapes; see :mod:`kplane._numba` for the policy).
+float64 arrays of the right shapes; see :mod:`ridgekit._numba` for the policy).
 
 Index conventions (univariate TV(f″) problem, splines.tv2): sorted distinct abscissae
 x₀ < … < x_{N−1}, gaps hₖ = x_{k+1} − xₖ, interior index k = 1..N−2 stored at row k − 1
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kplane._numba import njit
+from ridgekit._numba import njit
 
 __all__: list[str] = []
 

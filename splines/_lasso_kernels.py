@@ -1,7 +1,7 @@
 """Private numba kernels of the group-lasso / polyharmonic solvers (no validation here).
 
 Callers (:mod:`splines.multitask`, :mod:`splines.polyharmonic`) pass C-contiguous float64
-arrays of the documented shapes; the numba policy is :mod:`kplane._numba`.
+arrays of the documented shapes; the numba policy is :mod:`ridgekit._numba`.
 
 Multi-task lasso notation: XT (p, N) is the design matrix transposed (row j = feature j,
 contiguous), RT (D, N) the residual (Y − XB)ᵀ, B (p, D) the coefficients (row j = group j),
@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from kplane._numba import njit, pjit, prange
+from ridgekit._numba import njit, pjit, prange
 
 __all__: list[str] = []
 

@@ -1,5 +1,5 @@
 """Private numba kernels of :mod:`splines.ridge` (no validation here; see
-:mod:`kplane._numba` for the policy).
+:mod:`ridgekit._numba` for the policy).
 
 Exact dual-certificate sup-norms in 2-D and 3-D (coordinates of the affine hull of the
 data).  For a residual r ⊥ {1, x} the function h(w, b) = Σᵢ rᵢ [wᵀzᵢ − b]₊ is piecewise
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kplane._numba import njit, pjit, prange
+from ridgekit._numba import njit, pjit, prange
 
 __all__: list[str] = []
 

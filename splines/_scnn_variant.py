@@ -84,7 +84,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from kplane._validation import as_float_array, as_generator, check_int, check_positive
+from ridgekit._validation import as_float_array, as_generator, check_int, check_positive
 
 from ._ridge_kernels import central_sup_3 as _exact3_kernel
 from ._ridge_neurons import lasso_exact, merge_atoms
@@ -120,7 +120,7 @@ class WeightDecayFit(NamedTuple):
     def network(self):
         """The fit as a :class:`nets.ShallowNetwork` (neurons [wᵀx − (−b)]₊ with unit
         (w, b); an atom with w = 0 is the constant v[b]₊ and goes into the skip's c₀)."""
-        from nets.network import ShallowNetwork
+        from ridgekit.nets.network import ShallowNetwork
 
         d = self.W.shape[1]
         nz = np.linalg.norm(self.W, axis=1) > 0

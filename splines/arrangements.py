@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from kplane._validation import as_float_array, as_generator, check_int, check_positive
+from ridgekit._validation import as_float_array, as_generator, check_int, check_positive
 
 __all__ = ["affine_hull", "enumerate_patterns", "sample_patterns", "canonical_patterns",
            "n_patterns_bound"]

@@ -64,7 +64,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from kplane._validation import as_float_array, check_choice, check_int
+from ridgekit._validation import as_float_array, check_choice, check_int
 
 __all__ = [
     "BesovWarning",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kplane._validation import as_float_array, check_positive
+from ridgekit._validation import as_float_array, check_positive
 
 __all__ = ["fit_csv"]
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kplane._validation import as_float_array, check_int, check_positive
+from ridgekit._validation import as_float_array, check_int, check_positive
 
 from .multitask import alpha_max, multitask_lasso
 

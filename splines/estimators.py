@@ -38,7 +38,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from kplane._validation import as_float_array, as_generator, check_choice, check_int, check_positive
+from ridgekit._validation import as_float_array, as_generator, check_choice, check_int, check_positive
 
 from .besov import _pywt_offset, _wavelet, scaling_function_at_integers
 

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from kplane._validation import as_float_array, as_generator, check_int, check_positive
+from ridgekit._validation import as_float_array, as_generator, check_int, check_positive
 
 __all__ = [
     "GreedyResult",
@@ -52,7 +52,7 @@ class GreedyResult(NamedTuple):
 
 
 def _domain(domain):
-    from radon.norms import as_domain
+    from ridgekit.radon.norms import as_domain
 
     dom = as_domain(domain)
     if dom is None:
@@ -62,7 +62,7 @@ def _domain(domain):
 
 def domain_points(domain, d: int, n_points: int, *, rng=None) -> np.ndarray:
     """n_points iid uniform points in the domain (ball: radius·U^{1/d}·direction; cube: uniform)."""
-    from radon.norms import Ball
+    from ridgekit.radon.norms import Ball
 
     dom = _domain(domain)
     d = check_int(d, "d", minimum=1)
@@ -147,7 +147,7 @@ def orthogonal_greedy(f_values, X, U, T, n_terms: int) -> GreedyResult:
     >>> bool(res.errors[1] < 1e-12)
     True
     """
-    from nets import ShallowNetwork
+    from ridgekit.nets import ShallowNetwork
 
     X = as_float_array(X, "X", ndim=2)
     N, d = X.shape
@@ -214,7 +214,7 @@ def weighted_target(domain, X, *, n_angles: int = 256):
     average of :func:`boundary_singular_profile`, the atoms' offsets accumulating at the
     boundary); cube [−1, 1]^d: f(x) = Σ_i h(x_i).
     """
-    from radon.norms import Ball
+    from ridgekit.radon.norms import Ball
 
     dom = _domain(domain)
     X = as_float_array(X, "X", ndim=2)

@@ -42,8 +42,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from kplane._validation import as_float_array, as_generator, check_choice, check_int, check_positive
-from kplane.stiefel import stiefel_sample
+from ridgekit._validation import as_float_array, as_generator, check_choice, check_int, check_positive
+from ridgekit.kplane.stiefel import stiefel_sample
 
 from .multitask import multitask_lasso
 from .polyharmonic import _expand_raw, _monomials, monomial_powers
@@ -163,7 +163,7 @@ class KPlaneRegressor:
 
     # ------------------------------------------------------------------ set-up
     def _activation(self, n):
-        from nets.activations import get_activation
+        from ridgekit.nets.activations import get_activation
         check_choice(self.profile, "profile", PROFILES)
         if self.profile == "relu":
             if n != 1:
@@ -258,7 +258,7 @@ class KPlaneRegressor:
         Fr = act(raw).T if len(ts) else np.zeros((N, 0))
         gamma, *_ = np.linalg.lstsq(P, Y - Fr @ B, rcond=None)
         del F
-        from nets.network import ShallowNetwork
+        from ridgekit.nets.network import ShallowNetwork
         skip = {"powers": powers, "coef": _expand_raw(powers, gamma, shift, scale)}
         V = B[:, 0] if self._scalar else B
         if self._scalar:

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kplane._validation import as_float_array, check_int, check_positive
+from ridgekit._validation import as_float_array, check_int, check_positive
 
 from . import _lasso_kernels as _k
 

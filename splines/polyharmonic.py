@@ -54,7 +54,7 @@ import numpy as np
 import scipy.linalg as sla
 from scipy.linalg import blas, lapack
 
-from kplane._validation import as_float_array, check_choice, check_int, check_positive
+from ridgekit._validation import as_float_array, check_choice, check_int, check_positive
 
 from . import _lasso_kernels as _k
 
@@ -393,8 +393,8 @@ class PolyharmonicSpline:
     def network_(self):
         """The fitted spline as a :class:`nets.ShallowNetwork` (frames Θᵢ = I_d)."""
         self._check_fitted()
-        from nets.network import ShallowNetwork
-        from nets.activations import Polyharmonic
+        from ridgekit.nets.network import ShallowNetwork
+        from ridgekit.nets.activations import Polyharmonic
         beta, is_log, sign = self._kernel
         N, d = self.centers_.shape
         W = np.broadcast_to(np.eye(d), (N, d, d)).copy()

@@ -41,7 +41,7 @@ import numbers
 
 import numpy as np
 
-from kplane._validation import check_int
+from ridgekit._validation import check_int
 
 __all__ = [
     "optimal_recovery_rate",

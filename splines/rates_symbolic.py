@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from kplane.symbolic import Check
+from ridgekit.kplane.symbolic import Check
 
 __all__ = [
     "m", "sigma", "s", "p", "q", "d", "n", "eps",

@@ -82,8 +82,8 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from kplane._validation import as_float_array, as_generator, check_choice, check_int, check_positive
-from nets.network import ShallowNetwork
+from ridgekit._validation import as_float_array, as_generator, check_choice, check_int, check_positive
+from ridgekit.nets.network import ShallowNetwork
 
 from . import _ridge_kernels as RK
 from ._ridge_neurons import solve_neurons

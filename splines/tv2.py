@@ -104,8 +104,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from kplane._validation import as_float_array, check_positive
-from nets.network import ShallowNetwork
+from ridgekit._validation import as_float_array, check_positive
+from ridgekit.nets.network import ShallowNetwork
 
 from . import _kernels as K
 

@@ -33,8 +33,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from kplane._validation import as_float_array, check_choice, check_positive
-from nets.network import ShallowNetwork
+from ridgekit._validation import as_float_array, check_choice, check_positive
+from ridgekit.nets.network import ShallowNetwork
 
 from .ridge import _empty_network
 from .tv2 import ConvergenceError

@@ -68,8 +68,8 @@ import warnings
 
 import numpy as np
 
-from kplane._validation import as_float_array, as_generator, check_choice, check_int, check_positive
-from kplane.stiefel import stiefel_sample
+from ridgekit._validation import as_float_array, as_generator, check_choice, check_int, check_positive
+from ridgekit.kplane.stiefel import stiefel_sample
 
 from ._vv_certificate import vv_sup_norm
 from .arrangements import affine_hull
@@ -436,7 +436,7 @@ class MultiTaskRidgeSplineRegressor:
         # affine part: least squares of the remaining residual on [1, X]
         F = np.maximum(X @ Wd[active].T - bd[active][None, :], 0.0) @ B[active]
         coef_aff, *_ = np.linalg.lstsq(A, Y - F, rcond=None)
-        from nets.network import ShallowNetwork
+        from ridgekit.nets.network import ShallowNetwork
         V = B[active]
         if V.shape[0] == 0:       # the constructor rejects zero neurons: one zero neuron
             Wn, bn, V = np.eye(1, d), np.zeros(1), np.zeros((1, B.shape[1]))

@@ -23,7 +23,7 @@ import pytest
 #: summation orders.  ``orthonormal``: ΘᵀΘ = I after a Householder QR (a few eps·d).
 TOLERANCES = {
     np.dtype(np.float64): {"adjoint": 1e-12, "identity": 1e-12, "orthonormal": 1e-13},
-    # float32 input is converted to float64 by kplane._validation.as_float_array; the
+    # float32 input is converted to float64 by ridgekit._validation.as_float_array; the
     # float32 row only bounds the representation error of the input itself (eps32 = 1.2e-7).
     np.dtype(np.float32): {"adjoint": 1e-5, "identity": 1e-5, "orthonormal": 1e-5},
 }

@@ -14,7 +14,7 @@ import pytest
 
 pywt = pytest.importorskip("pywt")
 
-from splines.besov import (BesovWarning, besov_norm, besov_sample_points, besov_sequence_norm,
+from ridgekit.splines.besov import (BesovWarning, besov_norm, besov_sample_points, besov_sequence_norm,
                            wavelet_limits)
 
 PARAMS = [(1.0, 2.0, 2.0), (0.5, 1.0, math.inf), (1.2, 4.0, 1.0), (0.7, math.inf, 3.0), (1.5, 0.5, 0.5)]
@@ -207,7 +207,7 @@ def _reference_prefilter(arr, w):
     every axis, periodic), kept verbatim as the oracle: a_k = Σ_l φ(l) f_{k+l+o}."""
     from scipy.ndimage import correlate1d
 
-    from splines.besov import _pywt_offset, scaling_function_at_integers
+    from ridgekit.splines.besov import _pywt_offset, scaling_function_at_integers
 
     taps = scaling_function_at_integers(w)
     nz = np.nonzero(taps)[0]
@@ -224,7 +224,7 @@ def _reference_prefilter(arr, w):
 
 def _literal_prefilter(arr, w):
     """The definition itself: Σ_l φ(l) f_{k+l+o} by np.roll, one axis after the other."""
-    from splines.besov import _pywt_offset, scaling_function_at_integers
+    from ridgekit.splines.besov import _pywt_offset, scaling_function_at_integers
 
     taps = scaling_function_at_integers(w)
     o = _pywt_offset(w)
@@ -248,7 +248,7 @@ def test_reference_prefilter_is_the_definition(wavelet):
 
 @pytest.mark.parametrize("wavelet", WAVELETS)
 def test_numba_prefilter_matches_reference(wavelet):
-    from splines.besov import _prefilter
+    from ridgekit.splines.besov import _prefilter
 
     w = pywt.Wavelet(wavelet)
     rng = np.random.default_rng(4)
@@ -264,12 +264,11 @@ def test_numba_prefilter_matches_reference(wavelet):
     np.testing.assert_array_equal(y, yc)                  # the input is not modified
 
 
-@pytest.mark.filterwarnings("ignore::splines.besov.BesovWarning")
+@pytest.mark.filterwarnings("ignore::ridgekit.splines.besov.BesovWarning")
 @pytest.mark.parametrize("d, N", [(1, 512), (2, 64), (3, 32)])
 @pytest.mark.parametrize("wavelet", ["haar", "db2", "db4", "sym4", "coif2"])
 def test_besov_norm_with_numba_prefilter_equals_previous(monkeypatch, d, N, wavelet):
-    import splines.besov as besov
-
+    import ridgekit.splines.besov as besov
     rng = np.random.default_rng(5 + d)
     f = rng.standard_normal((N,) * d)
     f_c = f.copy()

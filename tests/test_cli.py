@@ -6,7 +6,7 @@ import types
 import numpy as np
 import pytest
 
-from radon import iradon, radon
+from ridgekit.radon import iradon, radon
 from ridgekit import cli
 from ridgekit.cli import main
 
@@ -162,10 +162,10 @@ def test_verify_runs_the_library_checks(monkeypatch, capsys):
     """The real kplane.symbolic rows, for one (d, k) pair to keep the test short."""
     import ridgekit.cli as cli
 
-    symbolic = pytest.importorskip("kplane.symbolic")
+    symbolic = pytest.importorskip("ridgekit.kplane.symbolic")
     checks = symbolic.checks
     monkeypatch.setattr(symbolic, "checks", lambda: checks(pairs=[(3, 2)]))
-    monkeypatch.setattr(cli, "VERIFY_MODULES", ("kplane.symbolic",))
+    monkeypatch.setattr(cli, "VERIFY_MODULES", ("ridgekit.kplane.symbolic",))
     assert main(["verify"]) == 0
     assert "symbolic checks passed" in capsys.readouterr().out
 

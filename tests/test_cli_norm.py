@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nets import ShallowNetwork
+from ridgekit.nets import ShallowNetwork
 from ridgekit.cli import main
 
 

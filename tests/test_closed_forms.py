@@ -24,8 +24,8 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from kplane import closed_forms as cf
-from kplane.stiefel import stiefel_sample
+from ridgekit.kplane import closed_forms as cf
+from ridgekit.kplane.stiefel import stiefel_sample
 
 PAIRS = [(2, 1), (3, 1), (3, 2), (4, 1), (4, 2), (4, 3)]
 DPS = 30

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from splines.compress import compress_layer
+from ridgekit.splines.compress import compress_layer
 
 
 def _layer(rng, N=80, K=20, D=3, used=5):

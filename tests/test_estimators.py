@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("pywt")
 
-from splines.estimators import (dense_besov_coefficients, design_points, l2_error, sample_from_coefficients,
+from ridgekit.splines.estimators import (dense_besov_coefficients, design_points, l2_error, sample_from_coefficients,
                                 wavelet_threshold)
 
 

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from scipy.special import gamma, hyp1f1
 
-from kplane.filters import FILTERS, filter_multiplier, fourier_filter, padded_length
-from kplane.transform import KPlaneTransform
+from ridgekit.kplane.filters import FILTERS, filter_multiplier, fourier_filter, padded_length
+from ridgekit.kplane.transform import KPlaneTransform
 
 from .adjoint import check_adjoint
 from .conftest import tol

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from splines.greedy import (atom_l2_weight, boundary_singular_profile, domain_points, orthogonal_greedy,
+from ridgekit.splines.greedy import (atom_l2_weight, boundary_singular_profile, domain_points, orthogonal_greedy,
                             relu_dictionary, weighted_target)
 
 

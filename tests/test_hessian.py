@@ -6,7 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from nets.torch import (HessianOperator, LanczosNoConvergence, TwoLayerReLU, half_mse,  # noqa: E402
+from ridgekit.nets.torch import (HessianOperator, LanczosNoConvergence, TwoLayerReLU, half_mse,  # noqa: E402
                         hessian_eigenvalues, hessian_trace, train_gd)
 
 

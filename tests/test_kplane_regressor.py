@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kplane.stiefel import stiefel_sample
-from splines.kplane_regressor import KPlaneRegressor, frame_distance
+from ridgekit.kplane.stiefel import stiefel_sample
+from ridgekit.splines.kplane_regressor import KPlaneRegressor, frame_distance
 
 
 def test_relu_planted_ridge(rng):

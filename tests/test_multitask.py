@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from sklearn.linear_model import MultiTaskLasso
 
-from splines.multitask import alpha_max, multitask_lasso, multitask_lasso_objective, multitask_lasso_path
-from splines.vv import MultiTaskRidgeSplineRegressor, width_bound_experiment
+from ridgekit.splines.multitask import alpha_max, multitask_lasso, multitask_lasso_objective, multitask_lasso_path
+from ridgekit.splines.vv import MultiTaskRidgeSplineRegressor, width_bound_experiment
 
 
 def _problem(rng, N, p, D, k=4, rho=0.0):
@@ -104,7 +104,7 @@ def test_closed_form_and_alpha_max(rng):
 
 
 def test_non_convergence_warns(rng):
-    from splines.multitask import LassoConvergenceWarning
+    from ridgekit.splines.multitask import LassoConvergenceWarning
     X, Y = _problem(rng, 20, 200, 3, rho=0.9)
     with pytest.warns(LassoConvergenceWarning, match="did not converge"):
         r = multitask_lasso(X, Y, 1e-4 * alpha_max(X, Y), tol=1e-14, max_iter=5)
@@ -194,7 +194,7 @@ def test_vv_regressor_d1_scalar_equals_exact_tv2(rng):
     """D = 1, d = 1: the dictionary problem with knots at the data is the exact TV(f″)
     problem; splines.fit_tv2 (an independent banded interior-point + active-set solver)
     minimises ½Σ(f − y)² + λ TV(f″), i.e. N times ours with λ = Nα."""
-    from splines.tv2 import fit_tv2
+    from ridgekit.splines.tv2 import fit_tv2
 
     N, a = 30, 2e-3
     x = np.sort(rng.uniform(-1, 1, N))

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from nets import NormActivation, ShallowNetwork
-from radon.norms import Ball, Cube
+from ridgekit.nets import NormActivation, ShallowNetwork
+from ridgekit.radon.norms import Ball, Cube
 
 
 def _random_relu(rng, m=12, d=3, D=None):
@@ -33,7 +33,7 @@ def test_evaluation_backends_agree():
 
 
 def test_chunked_evaluation(monkeypatch):
-    import nets.network as nn
+    import ridgekit.nets.network as nn
     rng = np.random.default_rng(1)
     W, b, V = _random_relu(rng, m=50, d=3)
     net = ShallowNetwork(W, b, V)
@@ -109,7 +109,7 @@ def test_canonical_on_domain_preserves_function_there(domain):
     net = ShallowNetwork(W, b, V)
     can = net.canonical(domain)
     dom = can.canonical(domain)
-    from radon.norms import as_domain
+    from ridgekit.radon.norms import as_domain
     dm = as_domain(domain)
     X = rng.uniform(-2, 2, size=(20000, 3))
     X = X[dm.contains(X)]

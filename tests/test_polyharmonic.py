@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy.interpolate import RBFInterpolator
 
-from splines.polyharmonic import PolyharmonicSpline, monomial_powers, polyharmonic_kernel
+from ridgekit.splines.polyharmonic import PolyharmonicSpline, monomial_powers, polyharmonic_kernel
 
 
 def _data(rng, N, d):
@@ -53,7 +53,7 @@ def test_numerically_indefinite_falls_back_to_lu(monkeypatch):
     """Quintic in 1-D at N = 300 random sites: the reduced system is positive definite in
     exact arithmetic but not numerically (Cholesky fails, condition ≳ 1/eps); the LU fallback
     interpolates and agrees with scipy's LU to the conditioning's accuracy."""
-    import splines.polyharmonic as ph
+    import ridgekit.splines.polyharmonic as ph
     calls = []
 
     class _Lapack:

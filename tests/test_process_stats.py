@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from nets.process_stats import (empirical_autocovariance, fit_symmetric_stable, gaussianity_test,
+from ridgekit.nets.process_stats import (empirical_autocovariance, fit_symmetric_stable, gaussianity_test,
                                 hurst_exponent, variogram)
-from nets.random_relu import symmetric_stable_rvs
+from ridgekit.nets.random_relu import symmetric_stable_rvs
 
 Z = 4.5
 

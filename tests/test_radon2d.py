@@ -4,8 +4,7 @@ against the anchor library on the same inputs."""
 import numpy as np
 import pytest
 
-import radon as rk
-
+from ridgekit import radon as rk
 skt = pytest.importorskip("skimage.transform")
 
 FILTERS = ["ramp", "shepp-logan", "cosine", "hamming", "hann", None]

@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from kplane import stiefel_sample
-from radon import RadonTransform
+from ridgekit.kplane import stiefel_sample
+from ridgekit.radon import RadonTransform
 
 
 @pytest.mark.parametrize("d, N", [(2, 32), (3, 16), (4, 10)])
@@ -79,8 +79,8 @@ def test_xray_diagonal_direction_limitation_is_as_documented():
     # KPlaneTransform Notes: along (1,1,1)/√3 the k = 1 transform aliases (separable
     # footprint); the documented errors are 6.8 %, 3.5 % at 24³, 48³.  Check the documented
     # bound and that refinement still helps.
-    from kplane import KPlaneTransform
-    from kplane.stiefel import complete_frame
+    from ridgekit.kplane import KPlaneTransform
+    from ridgekit.kplane.stiefel import complete_frame
 
     u = np.ones((1, 3, 1)) / math.sqrt(3)
     errs = []

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import nets.random_symbolic as rs
-from nets.random_relu import RandomReLUProcess, sphere_moment
+import ridgekit.nets.random_symbolic as rs
+from ridgekit.nets.random_relu import RandomReLUProcess, sphere_moment
 
 
 def test_checks_all_pass():
@@ -48,8 +48,7 @@ def test_bad_input():
 
 
 def test_method_on_process():
-    import nets
-
+    from ridgekit import nets
     proc = nets.RandomReLUProcess(2, 3.0, weights="rademacher", scale=0.5)
     e = proc.autocovariance_symbolic()
     xv, yv = np.array([0.3, 0.4]), np.array([-0.2, 0.6])

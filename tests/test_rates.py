@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pytest
 
-from splines import rates
-from splines import rates_symbolic as rs
+from ridgekit.splines import rates
+from ridgekit.splines import rates_symbolic as rs
 
 CASES = [(1.0, 2.0, 2.0, 1), (2.0, 1.0, 2.0, 1), (1.5, 2.0, 1.0, 2), (3.0, 2.0, 4.0, 2), (2.5, 1.5, math.inf, 3)]
 

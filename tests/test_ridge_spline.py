@@ -9,9 +9,9 @@ import warnings
 import numpy as np
 import pytest
 
-from splines.arrangements import enumerate_patterns, n_patterns_bound, sample_patterns
-from splines.ridge import RidgeSplineRegressor, relu_sup_norm
-from splines._sparsify import reduce_support
+from ridgekit.splines.arrangements import enumerate_patterns, n_patterns_bound, sample_patterns
+from ridgekit.splines.ridge import RidgeSplineRegressor, relu_sup_norm
+from ridgekit.splines._sparsify import reduce_support
 
 
 def _data(rng, N, d, noise=0.1):
@@ -46,7 +46,7 @@ def _cvxpy_reference(X, y, s, lam):
 
 
 def _brute_sup(Z, r, rng, M=100_000):
-    from splines.ridge import _sup_directions, _project_affine
+    from ridgekit.splines.ridge import _sup_directions, _project_affine
     r = _project_affine(Z, r)
     W = rng.standard_normal((M, Z.shape[1]))
     W /= np.linalg.norm(W, axis=1)[:, None]
@@ -92,7 +92,7 @@ def test_exact_sup_bounds_sampling(rng, d, N):
     # 10⁵ directions come within a few 1e-3 relative (Lipschitz in w)
     assert val >= bf - 1e-12 and val <= bf * (1 + 2e-2)
     v0, w, b = cands[0]
-    from splines.ridge import _project_affine
+    from ridgekit.splines.ridge import _project_affine
     rp = _project_affine(Z, r)
     assert abs(rp @ np.maximum(Z @ w - b, 0) - v0) <= 1e-10 * (1 + abs(v0))
 
@@ -100,7 +100,7 @@ def test_exact_sup_bounds_sampling(rng, d, N):
 def test_linear_model_pricing_equals_direct_sums(rng):
     """sup_2d through each arc's running linear model (pricing) = the direct O(N) sums
     (certificates), on the values and on the returned candidates, exactly evaluated."""
-    from splines.ridge import _project_affine
+    from ridgekit.splines.ridge import _project_affine
     Z = rng.standard_normal((150, 2))
     Z[7] = Z[3] + 0.25 * (Z[4] - Z[3])          # a collinear triple
     r = _project_affine(Z, rng.standard_normal(150))
@@ -113,8 +113,8 @@ def test_linear_model_pricing_equals_direct_sums(rng):
 
 
 def test_relu_sweep_sup_agrees(rng):
-    from splines._kernels import relu_sweep_sup
-    from splines.ridge import _project_affine
+    from ridgekit.splines._kernels import relu_sweep_sup
+    from ridgekit.splines.ridge import _project_affine
     Z = rng.standard_normal((20, 2))
     Z[5] = Z[3] + 0.5 * (Z[4] - Z[3])           # a collinear triple
     r = _project_affine(Z, rng.standard_normal(20))
@@ -147,7 +147,7 @@ def test_objective_matches_cvxpy(rng, d, N, lam, solver):
 
 
 def test_d1_agrees_with_fit_tv2(rng):
-    from splines import fit_tv2
+    from ridgekit.splines import fit_tv2
     x = np.sort(rng.uniform(0, 1, 25))
     y = np.sin(6 * x) + 0.1 * rng.standard_normal(25)
     for lam in (1e-3, 3e-2):
@@ -185,7 +185,7 @@ def test_duplicates_with_different_y(rng):
 
 
 def test_collinear_points_reduce_to_1d(rng):
-    from splines import fit_tv2
+    from ridgekit.splines import fit_tv2
     t = np.sort(rng.uniform(-1, 1, 12))
     u = np.array([0.6, 0.8])
     X = np.outer(t, u) + np.array([1.0, -2.0])
@@ -291,7 +291,7 @@ def _lasso_cvxpy(G, q, lam):
 def test_lasso_exact_against_cvxpy(rng, warm):
     """Feature-sign search (exact finite lasso) against Clarabel, with duplicated and
     collinear columns (singular Gram matrix, as ReLU atoms of one pattern give)."""
-    from splines._ridge_neurons import lasso_exact
+    from ridgekit.splines._ridge_neurons import lasso_exact
     N, K = 40, 70
     X = rng.standard_normal((N, K))
     X[:, 1] = X[:, 0]                                   # duplicate
@@ -313,7 +313,7 @@ def test_lasso_exact_against_cvxpy(rng, warm):
 
 
 def test_merge_atoms_keeps_values_lowers_penalty(rng):
-    from splines._ridge_neurons import merge_atoms
+    from ridgekit.splines._ridge_neurons import merge_atoms
     w0 = np.array([0.6, 0.8])
     Z = rng.uniform(-2, 2, (400, 2))
     Z = Z[np.abs(Z @ w0) > 0.5][:60]           # a margin around the line w0ᵀz = 0
@@ -372,7 +372,7 @@ def test_weight_decay_problem_option(rng):
     """problem='weight_decay' (scnn's problem: bias penalised, no skip) through the
     estimator: same objective as the variant solver scored by its own objective function,
     and bad combinations rejected."""
-    from splines._scnn_variant import weight_decay_objective
+    from ridgekit.splines._scnn_variant import weight_decay_objective
     X, y = _data(rng, 25, 2)
     est = RidgeSplineRegressor(lam=1e-2, problem="weight_decay", random_state=0).fit(X, y)
     net = est.network_

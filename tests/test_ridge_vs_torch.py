@@ -29,8 +29,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from nets.torch import TwoLayerReLU, train_gd
-from splines.ridge import RidgeSplineRegressor
+from ridgekit.nets.torch import TwoLayerReLU, train_gd
+from ridgekit.splines.ridge import RidgeSplineRegressor
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from nets.rkhs import (gaussian_kernel, gaussian_rkhs_norm, rkhs_gap_sequence, rkhs_gap_table,
+from ridgekit.nets.rkhs import (gaussian_kernel, gaussian_rkhs_norm, rkhs_gap_sequence, rkhs_gap_table,
                        rtv_gaussian_sum)
-from radon.norms import rtv_gaussian
+from ridgekit.radon.norms import rtv_gaussian
 
 
 def test_rkhs_norm_of_gaussian_sums():
@@ -74,7 +74,7 @@ def test_gap_sequence_validation():
 def test_plot_rkhs_gap():
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
-    from nets.rkhs import plot_rkhs_gap
+    from ridgekit.nets.rkhs import plot_rkhs_gap
     ax = plot_rkhs_gap(Ns=(1, 2, 4), spacing=12.0)
     assert len(ax.lines) == 4
     import matplotlib.pyplot as plt

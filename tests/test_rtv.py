@@ -5,8 +5,8 @@ every d from 1 to 5; invariances; bad input."""
 import numpy as np
 import pytest
 
-from radon.norms import rtv_gaussian
-from radon.rtv import rtv_seminorm
+from ridgekit.radon.norms import rtv_gaussian
+from ridgekit.radon.rtv import rtv_seminorm
 
 
 def gaussian_grid(d, N, L, centre=0.0, s=1.0):

@@ -9,8 +9,8 @@ pattern is the penalised constant), solved by Clarabel through cvxpy, in scnn's 
 import numpy as np
 import pytest
 
-from splines import _scnn_variant as S
-from splines.arrangements import enumerate_patterns
+from ridgekit.splines import _scnn_variant as S
+from ridgekit.splines.arrangements import enumerate_patterns
 
 cp = pytest.importorskip("cvxpy")
 
@@ -75,7 +75,7 @@ def test_collinear_data_rank_two():
 
 
 def test_exact_kernel_matches_general_candidates():
-    from splines._vv_certificate import _anchor_candidates
+    from ridgekit.splines._vv_certificate import _anchor_candidates
 
     rng = np.random.default_rng(5)
     for _ in range(3):

@@ -4,7 +4,7 @@ import mpmath as mp
 import pytest
 import sympy as sp
 
-from kplane import symbolic as S
+from ridgekit.kplane import symbolic as S
 
 PAIRS = [(2, 1), (3, 1), (3, 2), (4, 1), (4, 2), (4, 3)]
 TOL = mp.mpf("1e-25")

@@ -10,8 +10,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from nets import ShallowNetwork  # noqa: E402
-from nets.torch import TwoLayerReLU, init_parameters  # noqa: E402
+from ridgekit.nets import ShallowNetwork  # noqa: E402
+from ridgekit.nets.torch import TwoLayerReLU, init_parameters  # noqa: E402
 
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
@@ -26,12 +26,12 @@ def test_import_nets_without_torch():
                     raise ImportError("torch blocked")
                 return None
         sys.meta_path.insert(0, Block())
-        import nets
+        from ridgekit import nets
         assert "torch" not in sys.modules, "import nets imported torch"
         net = nets.ShallowNetwork([[1.0, 0.0]], [0.0], [2.0])
         assert net.path_norm() == 2.0
         try:
-            import nets.torch
+            import ridgekit.nets.torch
         except ImportError as exc:
             assert "ridgekit[torch]" in str(exc), exc
         else:

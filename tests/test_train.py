@@ -6,7 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from nets.torch import (SharpnessTracker, TwoLayerReLU, half_mse, hessian_eigenvalues,  # noqa: E402
+from ridgekit.nets.torch import (SharpnessTracker, TwoLayerReLU, half_mse, hessian_eigenvalues,  # noqa: E402
                         stack_datasets, train_gd, train_gd_batched)
 
 

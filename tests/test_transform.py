@@ -23,8 +23,8 @@ import pytest
 from scipy.sparse.linalg import LinearOperator, cg, lsqr
 from scipy.special import roots_jacobi
 
-from kplane.stiefel import frames_from_angles, measure_mass, stiefel_sample
-from kplane.transform import KPlaneTransform
+from ridgekit.kplane.stiefel import frames_from_angles, measure_mass, stiefel_sample
+from ridgekit.kplane.transform import KPlaneTransform
 
 from .adjoint import check_adjoint, check_linear_operator
 from .conftest import DK_PAIRS, RULE_FOR_D, tol

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
-from splines.tv2 import fit_tv2, lambda_max, tv2_path
+from ridgekit.splines.tv2 import fit_tv2, lambda_max, tv2_path
 
 
 def _cvxpy_objective(x, y, lam, w=None):
@@ -267,8 +267,8 @@ def test_local_window_solve_matches_global(seed, e):
     # the window kernel of the local repair (outside knots condensed into the window's end
     # nodes, outside data through their moments): clearing a window of the exact working
     # set and re-solving only that window must give back the exact knots there
-    from splines import _kernels as K
-    from splines import tv2 as T
+    from ridgekit.splines import _kernels as K
+    from ridgekit.splines import tv2 as T
     rng = np.random.default_rng(seed)
     N = 2000
     x = rng.uniform(0, 1, N)
@@ -289,8 +289,8 @@ def test_local_window_solve_matches_global(seed, e):
 def _kkt_violations(x, y, lam):
     """Exact KKT check of the solver's working set (the certificate of the module
     docstring): |zₖ| ≤ λ(1 + 1e-9) + rounding off the knots, sₖJₖ ≥ −rounding on them."""
-    from splines import _kernels as K
-    from splines import tv2 as T
+    from ridgekit.splines import _kernels as K
+    from ridgekit.splines import tv2 as T
     D = T._Data(x, y, None)
     lam_n = D.lam_n(lam)
     u, knots, jumps, z = T._solve(D, lam_n)
@@ -318,8 +318,8 @@ def test_million_uniform_random_points(e):
 
 
 def test_fit_csv_roundtrip(tmp_path, capsys):
-    from nets.network import ShallowNetwork
-    from splines.cli_support import fit_csv
+    from ridgekit.nets.network import ShallowNetwork
+    from ridgekit.splines.cli_support import fit_csv
     rng = np.random.default_rng(8)
     x = np.sort(rng.uniform(0, 1, 60))
     y = np.sin(6 * x) + 0.1 * rng.standard_normal(60)
@@ -336,7 +336,7 @@ def test_fit_csv_roundtrip(tmp_path, capsys):
 def test_working_set_key_tells_working_sets_apart():
     # the cycle check of the pivoting heuristics: equal working sets hash equally; a sign
     # flip or a one-point shift of a knot changes the key
-    from splines import _kernels as K
+    from ridgekit.splines import _kernels as K
     rng = np.random.default_rng(9)
     s = np.zeros(5000, np.int8)
     k = rng.choice(np.arange(1, 4998), 40, replace=False)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from splines.tv2_lp import fit_tv2_lp
+from ridgekit.splines.tv2_lp import fit_tv2_lp
 
 
 def _cvxpy(x, y, w, lam, loss):

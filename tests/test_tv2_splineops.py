@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from benchmarks.bench_tv2 import _ours_objective, _spline_objective
-from splines.tv2 import fit_tv2, lambda_max
+from ridgekit.splines.tv2 import fit_tv2, lambda_max
 
 pytest.importorskip("splineops")
 

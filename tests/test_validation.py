@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from kplane._validation import (as_float_array, as_generator, check_choice, check_int,
+from ridgekit._validation import (as_float_array, as_generator, check_choice, check_int,
                                 check_orthonormal_frames, check_positive)
-from kplane.filters import fourier_filter
-from kplane.stiefel import stiefel_quadrature, stiefel_sample
-from kplane.transform import KPlaneTransform
+from ridgekit.kplane.filters import fourier_filter
+from ridgekit.kplane.stiefel import stiefel_quadrature, stiefel_sample
+from ridgekit.kplane.transform import KPlaneTransform
 
 PROPERTY = settings(max_examples=25, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -25,10 +25,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from splines import RidgeSplineRegressor
-from splines._vv_certificate import vv_sup_norm
-from splines.ridge import _project_affine, relu_sup_norm
-from splines.vv import MultiTaskRidgeSplineRegressor
+from ridgekit.splines import RidgeSplineRegressor
+from ridgekit.splines._vv_certificate import vv_sup_norm
+from ridgekit.splines.ridge import _project_affine, relu_sup_norm
+from ridgekit.splines.vv import MultiTaskRidgeSplineRegressor
 
 
 def _proj(Z, R):

@@ -15,21 +15,21 @@ passes over length-n vectors (X stored transposed, (d, n), contiguous in i) that
 L1 and vectorise.  The reductions over i are reassociated (``fastmath`` reassoc and
 contract only: no assumptions on NaN, infinities or signed zeros), so sums are taken in
 a different order than torch's — results agree to rounding, not bit for bit.  This is
-the one exception to the fastmath-off policy of :mod:`kplane._numba`, justified by
+the one exception to the fastmath-off policy of :mod:`ridgekit._numba`, justified by
 measurement: without reassociation the reductions stay scalar and a step of one width-1024,
 n = 512 network takes 3.2–4.6 ms instead of 0.25–0.5 ms (float32/float64, one core,
 loaded machine), no faster than torch's autograd; the accuracy is tested against
 autograd in tests/test_train.py (one float64 step to 1e-12 relative, 300 steps to 1e-12).
 
 Inputs are validated by the caller: contiguous arrays of one float dtype (float32 or
-float64) except where noted; decorators from the one policy module :mod:`kplane._numba`.
+float64) except where noted; decorators from the one policy module :mod:`ridgekit._numba`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from kplane._numba import njit, pjit, prange
+from ridgekit._numba import njit, pjit, prange
 
 __all__ = ["gd_segment", "gd_segment_serial"]
 

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.linalg
 import torch
 
-from kplane._validation import check_int, check_positive
+from ridgekit._validation import check_int, check_positive
 
 __all__ = ["LanczosNoConvergence", "HessianOperator", "hessian_eigenvalues", "hessian_trace"]
 

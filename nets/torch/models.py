@@ -19,7 +19,7 @@ import math
 import numpy as np
 import torch
 
-from kplane._validation import check_choice, check_int
+from ridgekit._validation import check_choice, check_int
 
 __all__ = ["TwoLayerReLU", "init_parameters", "INITS", "resolve_dtype"]
 

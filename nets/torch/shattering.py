@@ -30,8 +30,8 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from kplane._validation import as_float_array, check_positive
-from radon.norms import Ball, data_weight
+from ridgekit._validation import as_float_array, check_positive
+from ridgekit.radon.norms import Ball, data_weight
 
 from .hessian import hessian_eigenvalues
 from .models import TwoLayerReLU

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kplane._validation import check_int
+from ridgekit._validation import check_int
 
 __all__ = ["task_key", "run_sweep", "load_results"]
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from kplane._validation import check_choice, check_int, check_positive
+from ridgekit._validation import check_choice, check_int, check_positive
 
 from .hessian import hessian_eigenvalues
 from .models import TwoLayerReLU, init_parameters, resolve_dtype

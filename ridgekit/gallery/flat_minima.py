@@ -79,7 +79,7 @@ def sample_ball(n: int, d: int, rng) -> np.ndarray:
     >>> X.shape, bool(np.all(np.linalg.norm(X, axis=1) <= 1))
     ((1000, 3), True)
     """
-    from kplane._validation import as_generator
+    from ridgekit._validation import as_generator
 
     rng = as_generator(rng)
     g = rng.standard_normal((n, d))
@@ -101,7 +101,7 @@ def fig2_task(d, n, seeds, width_factor, epochs, n_test, dtype, device, check_bo
     Thm. 3.2 for every network (module-level so that joblib and Dask can pickle it)."""
     import torch
 
-    from nets.torch import stability_bound, stack_datasets, train_gd_batched
+    from ridgekit.nets.torch import stability_bound, stack_datasets, train_gd_batched
 
     data = [_linear_data(n, d, [2506, d, n, s]) for s in range(seeds)]
     Xb, yb, nn = stack_datasets([(X, y) for X, y, _ in data] * 2, dtype=dtype, device=device)
@@ -190,7 +190,7 @@ def _exact_checks():
     """Lanczos vs dense Hessian, Prop. I.2, batched vs one-at-a-time training."""
     import torch
 
-    from nets.torch import TwoLayerReLU, half_mse, hessian_eigenvalues, train_gd, train_gd_batched
+    from ridgekit.nets.torch import TwoLayerReLU, half_mse, hessian_eigenvalues, train_gd, train_gd_batched
 
     rows = []
     # Lanczos against torch.autograd.functional.hessian on a small trained network.
@@ -245,7 +245,7 @@ def _shattering(out, S, device, plt):
     """Figs. 1 and 3: large η without weight decay vs small η with weight decay, d = 10."""
     import torch
 
-    from nets.torch import (SharpnessTracker, TwoLayerReLU, activation_fraction, atom_weights,
+    from ridgekit.nets.torch import (SharpnessTracker, TwoLayerReLU, activation_fraction, atom_weights,
                             shattering_summary, stability_bound, train_gd)
 
     X, y, _ = _linear_data(S.sh_n, S.sh_d, 10)
@@ -328,7 +328,7 @@ def _shattering(out, S, device, plt):
 
 def _curse(out, S, device, plt, *, scheduler, n_jobs, show_progress):
     """Fig. 2: test excess risk against n for d = 1..5, GD vs weight decay, median over seeds."""
-    from nets.torch import run_sweep
+    from ridgekit.nets.torch import run_sweep
 
     dtype_name = "float32"
     tasks = [dict(d=d, n=n, seeds=S.f2_seeds, width_factor=S.f2_width_factor, epochs=S.f2_epochs,

@@ -15,9 +15,9 @@ import time
 
 import numpy as np
 
-from kplane._validation import as_generator
-from nets.process_stats import empirical_autocovariance, fit_symmetric_stable, gaussianity_test, hurst_exponent
-from nets.random_relu import RandomReLUProcess
+from ridgekit._validation import as_generator
+from ridgekit.nets.process_stats import empirical_autocovariance, fit_symmetric_stable, gaussianity_test, hurst_exponent
+from ridgekit.nets.random_relu import RandomReLUProcess
 
 __all__ = ["run"]
 

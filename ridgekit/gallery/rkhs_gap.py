@@ -39,8 +39,8 @@ def run(out_dir, quick=True) -> dict:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from nets.rkhs import plot_rkhs_gap, rkhs_gap_table
-    from radon import rtv_gaussian, rtv_seminorm
+    from ridgekit.nets.rkhs import plot_rkhs_gap, rkhs_gap_table
+    from ridgekit.radon import rtv_gaussian, rtv_seminorm
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

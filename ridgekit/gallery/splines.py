@@ -30,8 +30,8 @@ def run(out_dir, quick=True) -> dict:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from splines.ridge import RidgeSplineRegressor
-    from splines.tv2 import fit_tv2
+    from ridgekit.splines.ridge import RidgeSplineRegressor
+    from ridgekit.splines.tv2 import fit_tv2
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

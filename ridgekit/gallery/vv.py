@@ -40,8 +40,8 @@ def _anchors(checks):
     from scipy.interpolate import RBFInterpolator
     from sklearn.linear_model import MultiTaskLasso
 
-    from splines.multitask import alpha_max, multitask_lasso, multitask_lasso_objective
-    from splines.polyharmonic import PolyharmonicSpline
+    from ridgekit.splines.multitask import alpha_max, multitask_lasso, multitask_lasso_objective
+    from ridgekit.splines.polyharmonic import PolyharmonicSpline
 
     rng = np.random.default_rng(0)
     t0 = time.perf_counter()
@@ -67,7 +67,7 @@ def _anchors(checks):
 
 
 def _width(checks, quick, plt, out):
-    from splines.vv import width_bound_experiment
+    from ridgekit.splines.vv import width_bound_experiment
 
     Ns = (5, 10, 15) if quick else (10, 20, 30, 40)
     ranks = (2, 5, 10) if quick else (2, 5, 10, 20)
@@ -115,7 +115,7 @@ def _digits(checks, quick, plt, out):
     from sklearn.model_selection import train_test_split
     from sklearn.neural_network import MLPClassifier
 
-    from splines.compress import compress_layer
+    from ridgekit.splines.compress import compress_layer
 
     t0 = time.perf_counter()
     X, y = load_digits(return_X_y=True)
@@ -154,8 +154,8 @@ def _digits(checks, quick, plt, out):
 
 
 def _multi_index(checks, quick, plt, out):
-    from kplane.stiefel import stiefel_sample
-    from splines.kplane_regressor import KPlaneRegressor, frame_distance
+    from ridgekit.kplane.stiefel import stiefel_sample
+    from ridgekit.splines.kplane_regressor import KPlaneRegressor, frame_distance
 
     t0 = time.perf_counter()
     rng = np.random.default_rng(5)

@@ -66,7 +66,7 @@ def _closed_forms():
     """(gaussian_transform, ball_transform) from kplane.closed_forms, or the same
     formulas inline (transforms.md §1.7) when that module is not available."""
     try:
-        from kplane.closed_forms import ball_transform, gaussian_transform
+        from ridgekit.kplane.closed_forms import ball_transform, gaussian_transform
         return gaussian_transform, ball_transform
     except ImportError:  # pragma: no cover - the library module is the normal path
         pass
@@ -147,7 +147,7 @@ def _first_offset_profile(R, values):
 
 # --------------------------------------------------------------------- 2-D phantom
 def _phantom_2d(sz, state):
-    from radon import iradon, radon
+    from ridgekit.radon import iradon, radon
 
     from ..phantom import shepp_logan, shepp_logan_sinogram
 
@@ -229,8 +229,8 @@ def _phantom_2d(sz, state):
 
 # --------------------------------------------------------------------- 3-D k-plane
 def _kplane_3d(sz, state):
-    from kplane.stiefel import stiefel_sample
-    from kplane.transform import KPlaneTransform
+    from ridgekit.kplane.stiefel import stiefel_sample
+    from ridgekit.kplane.transform import KPlaneTransform
 
     gaussian_transform, ball_transform = _closed_forms()
     checks, profiles = [], []
@@ -291,7 +291,7 @@ def _kplane_3d(sz, state):
 
 # --------------------------------------------------------------------- Radon, FBP
 def _radon_fbp(sz, state):
-    from radon import RadonTransform
+    from ridgekit.radon import RadonTransform
 
     checks, fbp = [], []
     for d, N, m in ((2, sz.n_fbp2, sz.m_fbp2), (3, sz.n_fbp3, sz.m_fbp3)):
@@ -417,7 +417,7 @@ def section(out_dir, *, quick: bool = False, show_progress: bool = True) -> Sect
 
 def _uses_library_closed_forms():
     try:
-        import kplane.closed_forms  # noqa: F401
+        import ridgekit.kplane.closed_forms  # noqa: F401
     except ImportError:  # pragma: no cover
         return False
     return True
