@@ -67,7 +67,7 @@ def main():
     t0 = time.perf_counter()
     multitask_lasso(rng.standard_normal((20, 5)), rng.standard_normal((20, 2)), 0.1)
     print(f"first call (numba cache load + tiny problem): {time.perf_counter() - t0:.3f} s")
-    print("load average (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     for case in ("A", "B"):
         X, Y, a = problem(case, rng)
 
@@ -100,7 +100,7 @@ def main():
         for name, (t, obj, k) in rows.items():
             print(f"  {name:<13} {t:8.3f} s   objective - best = {obj - best:9.2e} (rel {abs(obj - best) / best:8.1e})"
                   f"   active {k:3d}   time / ridgekit {t / rows['ridgekit'][0]:6.2f}")
-    print("load average (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

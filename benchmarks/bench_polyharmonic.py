@@ -43,7 +43,7 @@ def med2(f, g, reps):
 
 
 def main():
-    print("load average (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     rng = np.random.default_rng(0)
     t0 = time.perf_counter()
     PolyharmonicSpline().fit(rng.uniform(-1, 1, (20, 2)), rng.standard_normal(20)).predict(np.zeros((1, 2)))
@@ -62,7 +62,7 @@ def main():
         print(f"N = {N}: fit ridgekit {ts:7.3f} s  scipy {tr:7.3f} s  ratio scipy/ridgekit {tr / ts:5.2f}   "
               f"eval(2000) {te_s:6.3f} s vs {te_r:6.3f} s")
         print(f"          node residual ridgekit {res_s:.1e}  scipy {res_r:.1e}   max |ridgekit - scipy| {diff:.1e}")
-    print("load average (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

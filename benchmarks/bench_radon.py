@@ -178,8 +178,8 @@ def worker_3d(n, dirs, repeats):
 
     import numpy as np
 
-    from ridgekit.radon import RadonTransform
     from ridgekit.phantom import shepp_logan_3d
+    from ridgekit.radon import RadonTransform
 
     vol = shepp_logan_3d(n)
     tracemalloc.start()
@@ -241,7 +241,8 @@ def _machine():
                     break
     except OSError:
         pass
-    return f"{platform.system()} {platform.release()}, {model}, {cores} cores available, Python {platform.python_version()}"
+    return (f"{platform.system()} {platform.release()}, {model}, {cores} cores available, "
+            f"Python {platform.python_version()}")
 
 
 def _fmt_s(x):

@@ -19,7 +19,8 @@ def main():
     from ridgekit.splines.ridge import RidgeSplineRegressor, relu_sup_norm
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--large", action="store_true", help="also N = 1000 in d = 2 and N = 300 in d = 5 (solver 'neurons')")
+    ap.add_argument("--large", action="store_true",
+                    help="also N = 1000 in d = 2 and N = 300 in d = 5 (solver 'neurons')")
     args = ap.parse_args()
 
     rng = np.random.default_rng(0)

@@ -173,7 +173,8 @@ def main(argv=None):
         _uniform_grid(a.max_n, a.repeat)
         print(f"load average after: {os.getloadavg()}")
         return
-    print(f"{'N':>8} {'ridgekit s':>10} {'cvxpy s':>8} {'ratio':>7} {'rel obj diff':>12} {'knots':>6} {'interp':>6} {'gap/obj':>8}")
+    print(f"{'N':>8} {'ridgekit s':>10} {'cvxpy s':>8} {'ratio':>7} {'rel obj diff':>12} {'knots':>6} "
+          f"{'interp':>6} {'gap/obj':>8}")
     N = 1000
     while N <= a.max_n:
         x, y = _data(N)

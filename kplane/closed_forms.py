@@ -37,8 +37,8 @@ import numbers
 import numpy as np
 from scipy import integrate, special
 
-from ridgekit._validation import (as_float_array, check_choice, check_int, check_orthonormal_frames,
-                          check_positive)
+from ridgekit._validation import as_float_array, check_choice, check_int, check_orthonormal_frames, check_positive
+
 from .stiefel import MEASURES, ball_volume, measure_mass, sphere_area
 
 __all__ = [

@@ -192,7 +192,8 @@ def stiefel_quadrature(d: int, n: int, size: int, *, rule: str = "auto", rng=Non
         rule = "half" if d == 2 else ("fibonacci" if d == 3 else "qmc")
     if rule in ("uniform", "half"):
         if d != 2:
-            raise ValueError(f"rule={rule!r} is for d = 2 only, got d = {d}; use 'fibonacci' (d = 3), 'qmc' or 'random'")
+            raise ValueError(f"rule={rule!r} is for d = 2 only, got d = {d}; "
+                             "use 'fibonacci' (d = 3), 'qmc' or 'random'")
         span = 2 * np.pi if rule == "uniform" else np.pi
         frames = frames_from_angles(span * np.arange(size) / size)
     elif rule == "fibonacci":

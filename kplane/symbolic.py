@@ -24,6 +24,7 @@ from typing import NamedTuple
 import sympy as sp
 
 from ridgekit._validation import check_choice, check_int
+
 from .stiefel import MEASURES
 
 __all__ = [

@@ -22,8 +22,8 @@ import os
 import numpy as np
 
 from ridgekit._validation import as_float_array
-from ridgekit.radon.norms import (Ball, as_domain, canonical_relu_atoms, data_weight, stable_weight,
-                         weighted_variation as _weighted_variation)
+from ridgekit.radon.norms import Ball, as_domain, canonical_relu_atoms, data_weight, stable_weight
+from ridgekit.radon.norms import weighted_variation as _weighted_variation
 
 from . import _kernels
 from .activations import CustomActivation, Polyharmonic, ReLU, get_activation
@@ -318,7 +318,7 @@ class ShallowNetwork:
         return powers, np.vstack([c0[None, :], C])
 
     # ------------------------------------------------------------------ canonical form
-    def canonical(self, domain=None, *, tol: float = 1e-12, atol: float = 0.0) -> "ShallowNetwork":
+    def canonical(self, domain=None, *, tol: float = 1e-12, atol: float = 0.0) -> ShallowNetwork:
         """The same function with canonical neurons (transforms.md §1.2, §2.2, §4.2).
 
         ReLU (scalar neurons): unit directions with ‖wᵢ‖ moved to Vᵢ (positive
@@ -611,7 +611,7 @@ class ShallowNetwork:
             raise ValueError(f"path must end with '.npz' or '.json', got {path!r}")
 
     @classmethod
-    def load(cls, path) -> "ShallowNetwork":
+    def load(cls, path) -> ShallowNetwork:
         """Load a network written by :meth:`save` (format chosen by the extension)."""
         path = os.fspath(path)
         if path.endswith(".npz"):
@@ -667,7 +667,7 @@ class ShallowNetwork:
         return TorchShallowNetwork(self.W, self.b, self._V2(), c0, C)
 
     @classmethod
-    def from_torch(cls, module) -> "ShallowNetwork":
+    def from_torch(cls, module) -> ShallowNetwork:
         """Inverse of :meth:`to_torch`; also accepts ``nn.Sequential(Linear, ReLU, Linear)``.
 
         For Linear layers y = x Aᵀ + a: W = A, b = −a; output layer V = Bᵀ, c0 = its bias.

@@ -48,8 +48,7 @@ import numbers
 
 import numpy as np
 
-from ridgekit._validation import (as_float_array, as_generator, check_choice, check_int,
-                                check_positive)
+from ridgekit._validation import as_float_array, as_generator, check_choice, check_int, check_positive
 from ridgekit.kplane.stiefel import MEASURES, sphere_area
 
 from . import _random_kernels

@@ -89,7 +89,7 @@ _REGIONS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def derive_neuron_kernel():
     """k(a, c) = ∫_ℝ r(a,b) r(c,b) db integrated by sympy in each region.
 
@@ -303,7 +303,8 @@ def checks(dims=(1, 2, 3, 4, 5)):
                               "Piecewise from the region integrals = λE[V²][(|x−y|³−|x|³−|y|³)/12 + xy(|x|+|y|)/4]"))
             ux, uy = sp.Rational(3, 5), sp.Rational(-7, 5)
             val = mp.quad(lambda b: max(mp.sign(b) * ux - abs(b), 0) * max(mp.sign(b) * uy - abs(b), 0), [-2, 0, 2])
-            rows.append(Check("kernel quadrature d=1", abs(val - 0) < 1e-25, "mpmath ∫ r(x,b) r(y,b) db = 0 for xy < 0"))
+            rows.append(Check("kernel quadrature d=1", abs(val - 0) < 1e-25,
+                              "mpmath ∫ r(x,b) r(y,b) db = 0 for xy < 0"))
             ux, uy = mp.mpf(3) / 5, mp.mpf(7) / 5
             val = mp.quad(lambda b: max(ux - b, 0) * max(uy - b, 0), [0, ux, uy])
             rows.append(Check("kernel quadrature d=1 (x, y > 0)",
@@ -321,8 +322,10 @@ def checks(dims=(1, 2, 3, 4, 5)):
                               "∫|w₁|³ dν = Γ(d/2)Γ(2)/(√π Γ((d+3)/2)) (probability measure)"))
             ux, uy, phi = mp.mpf(3) / 5, mp.mpf(7) / 5, mp.mpf(1.1)
             rxy_v = mp.sqrt(ux ** 2 + uy ** 2 - 2 * ux * uy * mp.cos(phi))
-            ref = sp.N((e / (lam * m2)).subs({rx: sp.Float(ux, 30), ry: sp.Float(uy, 30), rxy: sp.Float(rxy_v, 30)}), 30)
-            rows.append(Check(f"sphere quadrature d={d}", bool(abs(_quad_kernel(d, ux, uy, phi) - mp.mpf(str(ref))) < 1e-20),
+            ref = sp.N((e / (lam * m2)).subs({rx: sp.Float(ux, 30), ry: sp.Float(uy, 30),
+                                               rxy: sp.Float(rxy_v, 30)}), 30)
+            quad = _quad_kernel(d, ux, uy, phi)
+            rows.append(Check(f"sphere quadrature d={d}", bool(abs(quad - mp.mpf(str(ref))) < 1e-20),
                               "mpmath ∫ k(wᵀx, wᵀy) dν (piecewise kernel, plane reduction) = closed form"))
             rows.append(Check(f"antipodal d={d}", _zero(e.subs({ry: rx, rxy: 2 * rx})),
                               "E[s(x)s(−x)] = 0 (no neuron is active at both x and −x)"))

@@ -20,8 +20,8 @@ import warnings
 
 import numpy as np
 
-from ridgekit.kplane import _kernels
 from ridgekit._validation import as_float_array, check_choice, check_int
+from ridgekit.kplane import _kernels
 from ridgekit.kplane.filters import FILTERS, fourier_filter
 from ridgekit.kplane.transform import KPlaneTransform
 

@@ -1,16 +1,16 @@
 """splines package."""
 
+from .arrangements import enumerate_patterns, sample_patterns
 from .besov import besov_norm, besov_sequence_norm
+from .compress import compress_layer
+from .kplane_regressor import KPlaneRegressor, frame_distance
+from .multitask import multitask_lasso, multitask_lasso_path
+from .polyharmonic import PolyharmonicSpline
 from .rates import crossover_sample_size, nla_minimax_rate, optimal_recovery_rate
+from .ridge import RidgeSplineRegressor, relu_sup_norm
 from .tv2 import ConvergenceError, TV2Spline, fit_tv2, lambda_max, tv2_path
 from .tv2_lp import TV2LPSpline, fit_tv2_lp
-from .multitask import multitask_lasso, multitask_lasso_path
 from .vv import MultiTaskRidgeSplineRegressor, width_bound_experiment
-from .compress import compress_layer
-from .polyharmonic import PolyharmonicSpline
-from .kplane_regressor import KPlaneRegressor, frame_distance
-from .ridge import RidgeSplineRegressor, relu_sup_norm
-from .arrangements import enumerate_patterns, sample_patterns
 
 __all__ = ["besov_norm", "besov_sequence_norm", "nla_minimax_rate", "optimal_recovery_rate",
            "crossover_sample_size", "fit_tv2", "TV2Spline", "tv2_path", "lambda_max",

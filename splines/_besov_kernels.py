@@ -13,8 +13,9 @@ The kernel is serial on purpose: PyWavelets' DWT, the cost ``besov_norm`` is mea
 against, runs on one core; ridgekit's sweeps parallelise over processes (joblib), where a
 threaded kernel would oversubscribe the cores; and on the shared 2-core benchmark machine,
 under a concurrent CPU-heavy job, a ``prange`` version over the first axis was slower in
-median (faster only in its best runs; benchmarks/RESULTS.md, Besov section).  The first axis is the outermost loop, so a ``prange`` there is the
-change to make if that ever stops being true.
+median (faster only in its best runs; benchmarks/RESULTS.md, Besov section).  The first
+axis is the outermost loop, so a ``prange`` there is the change to make if that ever stops
+being true.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ __all__ = ["fit_csv"]
 
 
 def _read_csv(path):
-    with open(path, "r", encoding="utf-8") as fh:
+    with open(path, encoding="utf-8") as fh:
         first = fh.readline()
     try:
         [float(v) for v in first.replace(";", ",").split(",") if v.strip()]
@@ -56,6 +56,7 @@ def fit_csv(path, lam, out, *, plot=True) -> dict:
     png = None
     if plot:
         import os
+
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
@@ -80,6 +81,7 @@ def _fit_multivariate(X, y, lam, out, plot):
     png = None
     if plot and X.shape[1] == 2:
         import os
+
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt

@@ -184,7 +184,8 @@ class _Problem:
 
     def dual(self, R, alpha, scale):
         # D(θ) at θ = R/scale: α⟨θ, Y⟩ − (N α²/2)‖θ‖²
-        return alpha * float(np.sum(R * self.YT)) / scale - 0.5 * self.N * alpha ** 2 * float(np.sum(R * R)) / scale ** 2
+        return (alpha * float(np.sum(R * self.YT)) / scale
+                - 0.5 * self.N * alpha ** 2 * float(np.sum(R * R)) / scale ** 2)
 
 
 def _solve_one(prob, alpha, B, R, *, tol, max_iter, ws_start, screening, use_ws):

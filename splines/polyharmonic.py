@@ -393,8 +393,8 @@ class PolyharmonicSpline:
     def network_(self):
         """The fitted spline as a :class:`nets.ShallowNetwork` (frames Θᵢ = I_d)."""
         self._check_fitted()
-        from ridgekit.nets.network import ShallowNetwork
         from ridgekit.nets.activations import Polyharmonic
+        from ridgekit.nets.network import ShallowNetwork
         beta, is_log, sign = self._kernel
         N, d = self.centers_.shape
         W = np.broadcast_to(np.eye(d), (N, d, d)).copy()

@@ -185,7 +185,8 @@ def checks(cases=((1, 2, 2, 1), (2, 1, 2, 1), (2, 2, 1, 2), (3, 2, 4, 2))):
     atom = eps ** -2 * (1 - (1 - eps ** 2)) ** (d + 2)
     rows.append(Check("shattering atom weighted variation", sp.simplify(atom - eps ** (2 * d + 2)),
                       "|Φ_{u,ε²}|_{V_g} = ε^{−2} g(u, 1−ε²), g = (1−|t|)^{d+2} ⇒ ε^{2d+2} (2506.20779 App. H)"))
-    rows.append(Check("univariate upper exponent", sp.simplify(stable_minima_upper_rate(n, 1) - n ** sp.Rational(-1, 6)),
+    rows.append(Check("univariate upper exponent",
+                      sp.simplify(stable_minima_upper_rate(n, 1) - n ** sp.Rational(-1, 6)),
                       "n^{−1/(2d+4)} at d = 1 is n^{−1/6} (2506.20779, univariate statement)"))
     rows.append(Check("weight decay numeric", _close(weight_decay_rate().subs(_SAMPLE), nr.weight_decay_rate(4096)),
                       "n^{−1/4} at n = 4096 = splines.rates.weight_decay_rate"))

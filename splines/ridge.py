@@ -92,7 +92,8 @@ from .arrangements import affine_hull, canonical_patterns, enumerate_patterns, n
 from .tv2 import ConvergenceError
 
 try:  # scikit-learn is optional: conventions are kept without it
-    from sklearn.base import BaseEstimator as _Base, RegressorMixin as _RegMixin
+    from sklearn.base import BaseEstimator as _Base
+    from sklearn.base import RegressorMixin as _RegMixin
     from sklearn.exceptions import NotFittedError
     from sklearn.utils.validation import validate_data as _validate_data
 except ImportError:  # pragma: no cover - exercised only without scikit-learn

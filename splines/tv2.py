@@ -5,7 +5,8 @@ Problem (nets.md §3, issue 5).  Given data (xᵢ, yᵢ, wᵢ), wᵢ > 0, and λ
     minimise_f   ½ Σᵢ wᵢ (f(xᵢ) − yᵢ)² + λ TV(f″),       TV(f″) = ‖D²f‖_M = ∫|f″|,
 
 over f with f″ a finite measure.  (Absolute and hinge losses make this a linear program,
-not the strictly convex QP solved here: see :func:`splines.tv2_lp.fit_tv2_lp`.)  TV(f″) is RTV²(f) for d = 1 (the ReLU path norm
+not the strictly convex QP solved here: see :func:`splines.tv2_lp.fit_tv2_lp`.)  TV(f″) is
+RTV²(f) for d = 1 (the ReLU path norm
 Σₖ|vₖ||wₖ| of f = Σₖ vₖ ReLU(wₖx − bₖ) + c₁x + c₀, biases and the affine part
 unpenalised).  λ = 0 means the interpolation limit: minimise TV(f″) subject to
 f(xᵢ) = ȳᵢ, the weighted mean of the yᵢ that share the abscissa xᵢ.

@@ -14,8 +14,7 @@ import pytest
 
 pywt = pytest.importorskip("pywt")
 
-from ridgekit.splines.besov import (BesovWarning, besov_norm, besov_sample_points, besov_sequence_norm,
-                           wavelet_limits)
+from ridgekit.splines.besov import BesovWarning, besov_norm, besov_sample_points, besov_sequence_norm, wavelet_limits
 
 PARAMS = [(1.0, 2.0, 2.0), (0.5, 1.0, math.inf), (1.2, 4.0, 1.0), (0.7, math.inf, 3.0), (1.5, 0.5, 0.5)]
 

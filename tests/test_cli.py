@@ -6,9 +6,9 @@ import types
 import numpy as np
 import pytest
 
-from ridgekit.radon import iradon, radon
 from ridgekit import cli
 from ridgekit.cli import main
+from ridgekit.radon import iradon, radon
 
 
 def _disk(n=32, r=10):

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from ridgekit.nets import ShallowNetwork
 from ridgekit.cli import main
+from ridgekit.nets import ShallowNetwork
 
 
 def test_norm_prints_the_norms_of_a_saved_network(tmp_path, capsys):

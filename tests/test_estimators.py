@@ -9,8 +9,13 @@ import pytest
 
 pytest.importorskip("pywt")
 
-from ridgekit.splines.estimators import (dense_besov_coefficients, design_points, l2_error, sample_from_coefficients,
-                                wavelet_threshold)
+from ridgekit.splines.estimators import (
+    dense_besov_coefficients,
+    design_points,
+    l2_error,
+    sample_from_coefficients,
+    wavelet_threshold,
+)
 
 
 def test_exact_point_values_and_noiseless_reproduction():

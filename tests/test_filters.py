@@ -13,7 +13,6 @@ only make F differ from the continuous filter (the wrap-around error measured be
 
 from __future__ import annotations
 
-
 import mpmath
 import numpy as np
 import pytest

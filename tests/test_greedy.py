@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ridgekit.splines.greedy import (atom_l2_weight, boundary_singular_profile, domain_points, orthogonal_greedy,
-                            relu_dictionary, weighted_target)
+from ridgekit.splines.greedy import (
+    atom_l2_weight,
+    boundary_singular_profile,
+    domain_points,
+    orthogonal_greedy,
+    relu_dictionary,
+    weighted_target,
+)
 
 
 def test_profile_second_derivative():

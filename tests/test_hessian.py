@@ -6,9 +6,15 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from ridgekit.nets.torch import (HessianOperator, LanczosNoConvergence, TwoLayerReLU, half_mse,  # noqa: E402
-                        hessian_eigenvalues, hessian_trace, train_gd)
-
+from ridgekit.nets.torch import (  # noqa: E402
+    HessianOperator,
+    LanczosNoConvergence,
+    TwoLayerReLU,
+    half_mse,
+    hessian_eigenvalues,
+    hessian_trace,
+    train_gd,
+)
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 

@@ -10,11 +10,20 @@ import numpy as np
 import pytest
 
 from ridgekit.nets.activations import NormActivation, Polyharmonic, ThinPlate, green_constant
-from ridgekit.radon.norms import (Ball, Cube, canonical_relu_atoms, data_weight, gaussian_rtv_profile,
-                         radial_constant, relu_rtv, rtv_gaussian, rtv_radial, stable_weight,
-                         weighted_variation)
-from ridgekit.radon.symbolic_norms import (check_fundamental_solution, green_constant_symbolic,
-                                  rtv_gaussian_symbolic)
+from ridgekit.radon.norms import (
+    Ball,
+    Cube,
+    canonical_relu_atoms,
+    data_weight,
+    gaussian_rtv_profile,
+    radial_constant,
+    relu_rtv,
+    rtv_gaussian,
+    rtv_radial,
+    stable_weight,
+    weighted_variation,
+)
+from ridgekit.radon.symbolic_norms import check_fundamental_solution, green_constant_symbolic, rtv_gaussian_symbolic
 
 
 # ------------------------------------------------------------------ Gaussian R-norm

@@ -3,8 +3,13 @@
 import numpy as np
 import pytest
 
-from ridgekit.nets.process_stats import (empirical_autocovariance, fit_symmetric_stable, gaussianity_test,
-                                hurst_exponent, variogram)
+from ridgekit.nets.process_stats import (
+    empirical_autocovariance,
+    fit_symmetric_stable,
+    gaussianity_test,
+    hurst_exponent,
+    variogram,
+)
 from ridgekit.nets.random_relu import symmetric_stable_rvs
 
 Z = 4.5

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from ridgekit import radon as rk
+
 skt = pytest.importorskip("skimage.transform")
 
 FILTERS = ["ramp", "shepp-logan", "cosine", "hamming", "hann", None]

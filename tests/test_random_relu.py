@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ridgekit.nets.process_stats import (empirical_autocovariance, fit_symmetric_stable, gaussianity_test,
-                                hurst_exponent)
+from ridgekit.nets.process_stats import empirical_autocovariance, fit_symmetric_stable, gaussianity_test, hurst_exponent
 from ridgekit.nets.random_relu import RandomReLUProcess, sphere_moment
 
 Z = 4.5

@@ -9,9 +9,9 @@ import warnings
 import numpy as np
 import pytest
 
+from ridgekit.splines._sparsify import reduce_support
 from ridgekit.splines.arrangements import enumerate_patterns, n_patterns_bound, sample_patterns
 from ridgekit.splines.ridge import RidgeSplineRegressor, relu_sup_norm
-from ridgekit.splines._sparsify import reduce_support
 
 
 def _data(rng, N, d, noise=0.1):
@@ -46,7 +46,7 @@ def _cvxpy_reference(X, y, s, lam):
 
 
 def _brute_sup(Z, r, rng, M=100_000):
-    from ridgekit.splines.ridge import _sup_directions, _project_affine
+    from ridgekit.splines.ridge import _project_affine, _sup_directions
     r = _project_affine(Z, r)
     W = rng.standard_normal((M, Z.shape[1]))
     W /= np.linalg.norm(W, axis=1)[:, None]
@@ -139,7 +139,7 @@ def test_objective_matches_cvxpy(rng, d, N, lam, solver):
     assert est.duality_gap_ <= 1e-6 * max(1.0, est.objective_)
     if lam > 0:
         f = est.predict(X)
-        W, b = est.network_.W, est.network_.b
+        W = est.network_.W
         assert np.allclose(np.linalg.norm(W, axis=1), 1.0)
         assert est.objective_ == pytest.approx(0.5 * np.sum(s * (f - y) ** 2) + lam * np.sum(np.abs(est.network_.V)))
     else:

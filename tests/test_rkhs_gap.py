@@ -5,8 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from ridgekit.nets.rkhs import (gaussian_kernel, gaussian_rkhs_norm, rkhs_gap_sequence, rkhs_gap_table,
-                       rtv_gaussian_sum)
+from ridgekit.nets.rkhs import gaussian_kernel, gaussian_rkhs_norm, rkhs_gap_sequence, rkhs_gap_table, rtv_gaussian_sum
 from ridgekit.radon.norms import rtv_gaussian
 
 

@@ -10,11 +10,19 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from ridgekit.nets import ShallowNetwork  # noqa: E402
-from ridgekit.nets.torch import (TwoLayerReLU, activation_fraction, atom_weights, data_weight_values,  # noqa: E402
-                        shattering_summary, stability_bound, stack_datasets, train_gd, train_gd_batched,
-                        weighted_variation_norm)
+from ridgekit.nets.torch import (  # noqa: E402
+    TwoLayerReLU,
+    activation_fraction,
+    atom_weights,
+    data_weight_values,
+    shattering_summary,
+    stability_bound,
+    stack_datasets,
+    train_gd,
+    train_gd_batched,
+    weighted_variation_norm,
+)
 from ridgekit.radon.norms import data_weight  # noqa: E402
-
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 

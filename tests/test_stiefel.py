@@ -15,8 +15,16 @@ import pytest
 from scipy import stats
 from scipy.special import hyp1f1
 
-from ridgekit.kplane.stiefel import (ball_volume, complete_frame, frames_from_angles, measure_mass,
-                            sphere_area, stiefel_quadrature, stiefel_sample, stiefel_volume)
+from ridgekit.kplane.stiefel import (
+    ball_volume,
+    complete_frame,
+    frames_from_angles,
+    measure_mass,
+    sphere_area,
+    stiefel_quadrature,
+    stiefel_sample,
+    stiefel_volume,
+)
 
 from .conftest import tol
 

@@ -13,7 +13,6 @@ torch = pytest.importorskip("torch")
 from ridgekit.nets import ShallowNetwork  # noqa: E402
 from ridgekit.nets.torch import TwoLayerReLU, init_parameters  # noqa: E402
 
-
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 

@@ -6,9 +6,15 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from ridgekit.nets.torch import (SharpnessTracker, TwoLayerReLU, half_mse, hessian_eigenvalues,  # noqa: E402
-                        stack_datasets, train_gd, train_gd_batched)
-
+from ridgekit.nets.torch import (  # noqa: E402
+    SharpnessTracker,
+    TwoLayerReLU,
+    half_mse,
+    hessian_eigenvalues,
+    stack_datasets,
+    train_gd,
+    train_gd_batched,
+)
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 

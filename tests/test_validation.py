@@ -12,8 +12,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ridgekit._validation import (as_float_array, as_generator, check_choice, check_int,
-                                check_orthonormal_frames, check_positive)
+from ridgekit._validation import (
+    as_float_array,
+    as_generator,
+    check_choice,
+    check_int,
+    check_orthonormal_frames,
+    check_positive,
+)
 from ridgekit.kplane.filters import fourier_filter
 from ridgekit.kplane.stiefel import stiefel_quadrature, stiefel_sample
 from ridgekit.kplane.transform import KPlaneTransform

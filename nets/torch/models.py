@@ -161,7 +161,7 @@ class TwoLayerReLU(torch.nn.Module):
 
     @classmethod
     def from_tensors(cls, W, b, V, c0, *, C=None, scalar_output=True, dtype=None, device=None,
-                     linear_skip: bool = False) -> "TwoLayerReLU":
+                     linear_skip: bool = False) -> TwoLayerReLU:
         """A module with the given parameter values (copied); dtype/device default to W's."""
         W = torch.as_tensor(W)
         dtype = W.dtype if dtype is None and W.dtype in (torch.float32, torch.float64) else resolve_dtype(dtype)
@@ -210,7 +210,7 @@ class TwoLayerReLU(torch.nn.Module):
         return ShallowNetwork.from_torch(self)
 
     @classmethod
-    def from_shallow(cls, net, *, dtype=None, device="cpu", linear_skip=None) -> "TwoLayerReLU":
+    def from_shallow(cls, net, *, dtype=None, device="cpu", linear_skip=None) -> TwoLayerReLU:
         """A module computing the same function as the ReLU :class:`nets.ShallowNetwork` ``net``.
 
         Goes through :meth:`nets.ShallowNetwork.to_torch` (float64) and copies its

@@ -235,7 +235,8 @@ def _exact_checks():
         one = TwoLayerReLU(4, w_, seed=j)
         train_gd(one, torch.as_tensor(Xs), torch.as_tensor(ys), lr=lr, weight_decay=wd, epochs=300, clip=_CLIP)
         with torch.no_grad():
-            err = max(err, max(float((p - q).abs().max()) for p, q in zip(one.parameters(), nets.model(j).parameters())))
+            pairs = zip(one.parameters(), nets.model(j).parameters())
+            err = max(err, max(float((p - q).abs().max()) for p, q in pairs))
     rows.append(_row("batched vs one-at-a-time GD, 3 networks × 300 steps (max |Δθ|, float64)", err, 0.0, err,
                      1e-10, time.perf_counter() - t0, "same seeds; different summation order only"))
     return rows
@@ -245,8 +246,15 @@ def _shattering(out, S, device, plt):
     """Figs. 1 and 3: large η without weight decay vs small η with weight decay, d = 10."""
     import torch
 
-    from ridgekit.nets.torch import (SharpnessTracker, TwoLayerReLU, activation_fraction, atom_weights,
-                            shattering_summary, stability_bound, train_gd)
+    from ridgekit.nets.torch import (
+        SharpnessTracker,
+        TwoLayerReLU,
+        activation_fraction,
+        atom_weights,
+        shattering_summary,
+        stability_bound,
+        train_gd,
+    )
 
     X, y, _ = _linear_data(S.sh_n, S.sh_d, 10)
     dtype = _dtype(device)

@@ -60,7 +60,12 @@ __all__ = ["run", "experiment", "fit_exponents"]
 def experiment(d=1, J_values=range(7, 13), sigmas=(0.0, 0.003, 0.01, 0.03, 0.1, 0.3), replicates=6,
                s=1.0, wavelet="db4", extra_levels=4, seed=0):
     """Errors E[i, k, r] for m = 2^{J_i d}, σ_k, replicate r."""
-    from ridgekit.splines.estimators import dense_besov_coefficients, l2_error, sample_from_coefficients, wavelet_threshold
+    from ridgekit.splines.estimators import (
+        dense_besov_coefficients,
+        l2_error,
+        sample_from_coefficients,
+        wavelet_threshold,
+    )
 
     rng = np.random.default_rng(seed)
     J_values = list(J_values)

@@ -14,6 +14,7 @@ import os
 import time
 
 import numpy as np
+from scipy.integrate import trapezoid
 
 from ridgekit._validation import as_generator
 from ridgekit.nets.process_stats import empirical_autocovariance, fit_symmetric_stable, gaussianity_test, hurst_exponent
@@ -33,7 +34,6 @@ def _stable_pdf(xs, alpha, scale):
     """SαS density by Fourier inversion: (1/π) ∫₀^∞ cos(ξx) exp(−(scale ξ)^α) dξ."""
     xi = np.linspace(0.0, 40.0 / scale, 8001)
     f = np.cos(np.outer(xs, xi)) * np.exp(-(scale * xi) ** alpha)
-    trapezoid = getattr(np, "trapezoid", None) or np.trapz      # numpy ≥ 2 renamed it
     return trapezoid(f, xi, axis=1) / np.pi
 
 

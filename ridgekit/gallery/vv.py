@@ -105,7 +105,8 @@ def _width(checks, quick, plt, out):
     fig.savefig(path, dpi=110)
     plt.close(fig)
     checks.append(_row("active neurons ≤ rank(Φ)·D on random data (max ratio)", worst, 1.0, max(0.0, worst - 1.0),
-                       0.0, time.perf_counter() - t0, f"N in {Ns}; rank(Φ) in {ranks} at N = {Nr}; {trials} trials each"))
+                       0.0, time.perf_counter() - t0,
+                       f"N in {Ns}; rank(Φ) in {ranks} at N = {Nr}; {trials} trials each"))
     return path
 
 

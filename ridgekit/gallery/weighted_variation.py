@@ -28,7 +28,13 @@ def run(out_dir, quick=True) -> dict:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ridgekit.splines.greedy import atom_l2_weight, domain_points, orthogonal_greedy, relu_dictionary, weighted_target
+    from ridgekit.splines.greedy import (
+        atom_l2_weight,
+        domain_points,
+        orthogonal_greedy,
+        relu_dictionary,
+        weighted_target,
+    )
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
