@@ -18,14 +18,28 @@ import numbers
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
+from ridgekit._validation import (
+    as_float_array,
+    check_choice,
+    check_int,
+    check_orthonormal_frames,
+    check_positive,
+    check_size,
+)
+
 from . import _kernels
-from ._validation import (as_float_array, check_choice, check_int, check_orthonormal_frames,
-                          check_positive)
 from .closed_forms import inversion_constant
 from .filters import fourier_filter
 from .stiefel import MEASURES, complete_frame, measure_mass, stiefel_quadrature
 
 __all__ = ["KPlaneTransform"]
+
+
+def _check_finite_result(out, name):
+    """Finite input can still overflow (values near the float64 maximum): say so."""
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"{name}: the result overflows float64 (values too large); rescale {name}")
+    return out
 
 
 class KPlaneTransform:
@@ -131,7 +145,8 @@ class KPlaneTransform:
             self.spacing = 2 * self.extent / np.array(self.grid_shape)
             self.origin = -self.extent + 0.5 * self.spacing
             self.points = None
-            radius = float(np.linalg.norm(self.extent))
+            emax = float(self.extent.max())  # scaled norm: |extent| neither under- nor overflows
+            radius = emax * float(np.linalg.norm(self.extent / emax))
             # the largest step: an n = 1 cell footprint spans up to max_a h_a|ξ_a| (see footprints)
             default_step = float(self.spacing.max())
         else:
@@ -140,7 +155,10 @@ class KPlaneTransform:
             if d < 2:
                 raise ValueError(f"points must be in d >= 2 dimensions, got shape {self.points.shape}")
             self.grid_shape = None
-            radius = float(np.sqrt((self.points ** 2).sum(1).max())) or 1.0
+            pmax = float(np.abs(self.points).max())
+            radius = (pmax * float(np.sqrt(((self.points / pmax) ** 2).sum(1).max()))) if pmax > 0 else 1.0
+            if not radius >= np.finfo(float).tiny:
+                radius = 1.0
             default_step = radius / 64
         self.d = d
         self.k = check_int(k, "k", minimum=1, maximum=d - 1)
@@ -166,6 +184,7 @@ class KPlaneTransform:
                 T = 2 * int(np.ceil(radius / default_step)) + 1
             else:
                 T = check_int(offsets, "offsets", minimum=2)
+            check_size(T, "offsets")
             half = radius if offsets is not None else default_step * (T // 2)
             self.offsets = np.linspace(-half, half, T)
         else:
@@ -183,6 +202,51 @@ class KPlaneTransform:
         self.kernel = kernel if kernel is not None else ("box" if self.n == 1 else "hat")
         if self.kernel == "box" and self.n != 1:
             raise ValueError(f"kernel='box' (distance-driven bins) is for hyperplanes (n = 1) only, got n = {self.n}")
+        self._check_geometry(radius)
+
+    def _check_geometry(self, radius):
+        """Refuse geometries whose derived quantities leave float64 or the kernels' index range.
+
+        The kernels trust that the offset grid, the grid steps, the scale factors and the
+        footprints are finite positive numbers and that every projected coordinate, in
+        offset steps, converts to an int64 index; everything is checked here, before any
+        kernel runs (a NaN or an overflowing index would write out of bounds).
+        """
+        with np.errstate(over="ignore", under="ignore"):
+            self._check_geometry_scaled(radius)
+
+    def _check_geometry_scaled(self, radius):
+        tiny = np.finfo(float).tiny
+        what = "extent" if self.grid_shape is not None else "shape_or_points"
+        if self.grid_shape is not None:
+            if not (np.all(np.isfinite(self.spacing)) and self.spacing.min() >= tiny
+                    and np.isfinite(radius) and tiny <= self.cell_volume < np.inf):
+                raise ValueError(f"extent {self.extent.tolist()!r:.80} gives grid steps {self.spacing.tolist()!r:.80} "
+                                 f"and cell volume {self.cell_volume:g} outside the normal float64 range; "
+                                 f"rescale the problem")
+        elif not np.isfinite(radius):
+            raise ValueError("shape_or_points: the points' norms overflow float64; rescale the points")
+        ht = self.t_spacing
+        if not (self.n_offsets >= 2 and np.isfinite(self.t0) and np.isfinite(ht) and ht >= tiny):
+            raise ValueError(f"{what}: the offset grid (t0 = {self.t0:g}, spacing {ht:g}, {self.n_offsets} nodes) "
+                             f"is not a finite regular grid of positive spacing; rescale the problem")
+        vol = ht ** self.n
+        if not (tiny <= vol < np.inf and tiny <= self.cell_volume / vol < np.inf):
+            raise ValueError(f"{what}: offset spacing {ht:g} to the power n = {self.n} leaves the normal float64 "
+                             f"range; rescale the problem")
+        # projected coordinates in offset steps must stay well inside int64 (2**52: exact integers)
+        reach = (radius + max(abs(self.t0), abs(float(self.offsets[-1])))) / ht
+        if not reach < 2.0 ** 52:
+            raise ValueError(f"{what}: the domain (radius {radius:g}) spans {reach:.3g} offset steps of {ht:g}; "
+                             f"at most 2**52 are supported")
+        check_size(self.m * self.n_offsets ** self.n, "offsets: the transformed data (frames × offsets^n)")
+        fw = self.footprints
+        if not np.all(np.isfinite(fw)):
+            raise ValueError(f"{what}: cell footprints are not finite (offset spacing {ht:g}); rescale the problem")
+        if self.n >= 2:
+            kmax = int(fw.max()) + 4
+            check_size(kmax ** self.n, f"offsets: a grid cell spans {fw.max():.3g} offset steps of {ht:g}; "
+                       f"the per-thread footprint table ((footprint/offset spacing + 4)^n)")
 
     # ------------------------------------------------------------------ geometry
     @property
@@ -290,6 +354,10 @@ class KPlaneTransform:
         pts = as_float_array(points, name, ndim=2)
         if pts.shape[1] != self.d:
             raise ValueError(f"{name} must have shape (P, {self.d}), got {pts.shape}")
+        reach = (float(np.abs(pts).max()) * np.sqrt(self.d) + abs(self.t0)) / self.t_spacing
+        if not reach < 2.0 ** 52:
+            raise ValueError(f"{name} lie up to {reach:.3g} offset steps of {self.t_spacing:g} from the origin; "
+                             f"at most 2**52 are supported")
         return pts
 
     # ------------------------------------------------------------------ public
@@ -320,6 +388,7 @@ class KPlaneTransform:
             out = self._splat_grid(np.ascontiguousarray(f.reshape(-1, self.grid_shape[-1])), scale)
         else:
             out = self._splat_points(self.points, f, scale)
+        _check_finite_result(out, "f")
         return out.reshape(self.sinogram_shape)
 
     def _splat_points(self, points, masses, scale, footprint=None):
@@ -335,6 +404,7 @@ class KPlaneTransform:
         if ms.shape[0] != pts.shape[0]:
             raise ValueError(f"masses must have one entry per point ({pts.shape[0]}), got {ms.shape}")
         out = self._splat_points(pts, ms, 1.0 / self.t_spacing ** self.n, np.zeros((self.m, self.n)))
+        _check_finite_result(out, "masses")
         return out.reshape(self.sinogram_shape)
 
     def _forward_callable(self, f, quad_order, quad_radius):
@@ -381,7 +451,7 @@ class KPlaneTransform:
         ndarray: R_k^* g on the grid, or at the points (P,).
         """
         g2 = self._check_sinogram(g)
-        return self._backproject(g2, self.weights, points)
+        return _check_finite_result(self._backproject(g2, self.weights, points), "g")
 
     def _backproject(self, g2, weights, points, footprint=None):
         if points is None and self.grid_shape is not None:

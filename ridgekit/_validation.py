@@ -8,16 +8,21 @@ Every error names the argument, echoes the offending value and says what is allo
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
 __all__ = [
     "as_float_array",
     "as_generator",
-    "check_int",
-    "check_positive",
+    "check_bool",
     "check_choice",
+    "check_int",
     "check_orthonormal_frames",
+    "check_positive",
+    "check_real",
+    "check_size",
+    "memory_budget",
 ]
 
 
@@ -124,7 +129,7 @@ def check_orthonormal_frames(frames, name: str = "frames", *, d=None, n=None, at
     arr = as_float_array(frames, name, ndim=(2, 3))
     if arr.ndim == 2:
         arr = arr[:, :, None]
-    m, dd, nn = arr.shape
+    _m, dd, nn = arr.shape
     if d is not None and dd != d:
         raise ValueError(f"{name} must have shape (m, {d}, n), got {arr.shape}")
     if n is not None and nn != n:
@@ -138,3 +143,77 @@ def check_orthonormal_frames(frames, name: str = "frames", *, d=None, n=None, at
         raise ValueError(f"{name} must have orthonormal columns (Θᵀ Θ = I), frame {worst} deviates by "
                          f"{err[worst]:.3g} (allowed {atol:g}); orthonormalise with numpy.linalg.qr")
     return np.ascontiguousarray(arr)
+
+
+def check_bool(value, name: str) -> bool:
+    """Validate a boolean flag: ``True``/``False`` or a numpy bool, nothing else.
+
+    Strings such as ``"False"`` are truthy in Python; accepting them silently inverts the
+    caller's intent, so they are a ``TypeError`` here.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {type(value).__name__} {_describe(value)}")
+
+
+def check_real(value, name: str, *, minimum=None, maximum=None, finite=True,
+               strict_min=False) -> float:
+    """Validate a real scalar (Python or numpy number, not bool) and return a float.
+
+    ``minimum``/``maximum`` bound the value (``strict_min`` makes the lower bound strict).
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {_describe(value)}")
+    value = float(value)
+    if finite and not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if np.isnan(value):
+        raise ValueError(f"{name} must not be NaN")
+    if minimum is not None and (value < minimum or (strict_min and value == minimum)):
+        raise ValueError(f"{name} must be {'>' if strict_min else '>='} {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def memory_budget() -> int:
+    """Largest allocation (bytes) a ridgekit function starts without being asked twice.
+
+    Half the physical memory (at least 1 GiB), or the integer environment variable
+    ``RIDGEKIT_MAX_BYTES`` when set.
+    """
+    env = os.environ.get("RIDGEKIT_MAX_BYTES")
+    if env:
+        try:
+            return max(int(float(env)), 1)
+        except ValueError:
+            raise ValueError(f"RIDGEKIT_MAX_BYTES must be a number of bytes, got {env!r}") from None
+    try:
+        phys = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - non-POSIX
+        phys = 16 * 2 ** 30
+    return max(int(phys) // 2, 2 ** 30)
+
+
+def _format_bytes(n: float) -> str:
+    for unit, scale in (("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{int(n)} bytes"
+
+
+def check_size(n_elements, name: str, *, itemsize: int = 8) -> int:
+    """Refuse, before any work, an array of ``n_elements`` that would not fit in memory.
+
+    ``n_elements`` may be a Python int of any size (products of user sizes are computed
+    exactly, without overflow).  Raises ``ValueError`` naming ``name`` and the number of
+    bytes the request would need, against :func:`memory_budget`.
+    """
+    n = int(n_elements)
+    need = n * int(itemsize)
+    budget = memory_budget()
+    if need > budget:
+        raise ValueError(f"{name} would need {_format_bytes(need)} ({n} elements of {itemsize} bytes), "
+                         f"more than the {_format_bytes(budget)} allowed (half the physical memory; "
+                         f"set RIDGEKIT_MAX_BYTES to change it)")
+    return n
