@@ -13,7 +13,8 @@ Public surface, collected from each module's ``__all__``:
   products), ``hessian_trace`` (Hutchinson), ``HessianOperator``;
 * :mod:`nets.torch.shattering`: activation fractions, |v|·‖w‖, the data-dependent weight
   g, |f|_{V_g} and the stability bound of Thm. 3.2;
-* :mod:`nets.torch.sweep`: resumable parameter sweeps (joblib or a Dask scheduler).
+* parameter sweeps moved to :mod:`ridgekit.sweep` (they need no torch);
+  ``nets.torch.run_sweep``, ``task_key``, ``load_results`` remain as deprecated aliases.
 """
 
 try:
@@ -25,7 +26,13 @@ from . import hessian, models, shattering, sweep, train
 from .hessian import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403
 from .shattering import *  # noqa: F401,F403
-from .sweep import *  # noqa: F401,F403
 from .train import *  # noqa: F401,F403
 
 __all__ = hessian.__all__ + models.__all__ + shattering.__all__ + sweep.__all__ + train.__all__
+
+
+def __getattr__(name):
+    # deprecated aliases of ridgekit.sweep (see nets.torch.sweep)
+    if name in sweep._MOVED:
+        return getattr(sweep, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
