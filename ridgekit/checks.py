@@ -288,10 +288,22 @@ class Section:
     skipped: SectionSkipped | None = None
 
 
+def _statement(c: Check) -> str:
+    """The measured quantity beside the criterion, e.g. ``"value 0.02 (value ≤ 0.05)"``."""
+    if c.kind == "tolerance":
+        what = f"error {format_number(c.discrepancy)}"
+    elif c.kind == "interval":
+        what = f"ref {format_number(c.reference)}"
+    elif c.kind == "zscore":
+        what = f"z {format_number(c.value)}"
+    else:
+        what = f"value {format_number(c.value)}"
+    return f"{what} ({c.criterion})"
+
+
 def _announce(c: Check) -> Check:
     if _progress.active():
-        _progress.status(f"check {'pass' if c.passed else 'FAIL'}: {c.name} "
-                         f"({c.kind}: {format_number(c.discrepancy)}; {c.criterion})")
+        _progress.status(f"check {'pass' if c.passed else 'FAIL'}: {c.name}: {_statement(c)}")
     return c
 
 
@@ -430,7 +442,7 @@ def bound_check(name, value, bound, side="<=", *, reason, oracle, slack=0.0, dom
     ok = _finite(v, b)
     margin = (v - b if side == "<=" else b - v) if ok else math.nan
     passed = bool(ok and margin <= slack)
-    crit = f"value {'≤' if side == '<=' else '≥'} bound" + (
+    crit = f"value {'≤' if side == '<=' else '≥'} {format_number(b)}" + (
         f" {'+' if side == '<=' else '−'} {format_number(slack)}" if slack else "")
     params = dict(bound=bound, side=side, reason=reason, oracle=oracle, slack=slack, domain=dom, time=time,
                   note=note)

@@ -2,97 +2,35 @@
 
 A *section* is a function ``section(out_dir, *, quick, show_progress) -> Section`` that computes its
 experiments, saves its figures as PNG files in ``out_dir`` and returns them with a table
-of :class:`Check` rows.  The sections of the demo are listed, in order, in
-:data:`ridgekit.sections.SECTIONS`; a later paper adds its section there.
-:func:`build_report` runs the sections, writes ``out_dir/index.html`` (self-contained
-apart from the PNG files beside it) and returns the :class:`Report`, so that tests can
-assert on every check.
+of checks (:mod:`ridgekit.checks`), a table of numbers reported without a claim, and extra
+tables.  A section that cannot run in this installation raises
+:class:`~ridgekit.checks.SectionSkipped`; the report then lists it with the reason and the
+install command, and the summary counts it.  The sections of the demo are listed, in
+order, by :func:`ridgekit.sections.all_sections`.  :func:`build_report` runs the sections,
+writes ``out_dir/index.html`` (self-contained apart from the PNG files beside it) and
+returns the :class:`Report`, so that tests can assert on every check.
 
-Each check compares a computed ``value`` with a ``reference`` (closed form, anchor
-library, exact identity): ``error`` is the discrepancy the section defines (relative
-unless the name says otherwise) and ``passed`` is ``error <= tolerance``.
+Each check states its oracle and a criterion fixed before the value was computed (a
+tolerance, a z-score threshold, a confidence interval that must cover, a bound); NaN
+never passes (see :mod:`ridgekit.checks`).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import html
-import math
 import os
 import platform
-import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Check", "Section", "Report", "build_report", "progress", "timed", "ridgekit_version"]
+from . import progress as _progress
+from .checks import Check, Reported, Section, SectionSkipped, format_number
+from .progress import progress, timed
 
-
-@dataclass
-class Check:
-    """One row of a section's table of checks.
-
-    Attributes
-    ----------
-    name : str
-        What is compared.
-    value, reference : float or str
-        The computed number and what it is compared with (a number, or a short text such
-        as ``"exact identity"``).
-    error : float
-        The discrepancy (as defined by the section; non-negative).
-    tolerance : float
-        The largest accepted error.
-    time : float
-        Seconds spent computing the row.
-    note : str
-        Optional remark (method, source of the reference, why the tolerance).
-    verdict : bool, optional
-        Explicit pass/fail given by the section instead of ``error <= tolerance``.
-    """
-
-    name: str
-    value: object
-    reference: object
-    error: float
-    tolerance: float
-    time: float = 0.0
-    note: str = ""
-    verdict: bool | None = None
-
-    @property
-    def passed(self) -> bool:
-        """``error <= tolerance`` (a NaN error fails), unless the section gave an explicit
-        ``verdict`` (e.g. a confidence-interval check, or a row reported only)."""
-        if self.verdict is not None:
-            return bool(self.verdict)
-        return bool(self.error <= self.tolerance)
-
-
-@dataclass
-class Section:
-    """What a section function returns.
-
-    Attributes
-    ----------
-    title : str
-    checks : list of Check
-    figures : list of (path, caption)
-        PNG files written into the output directory.
-    tables : list of (title, header, rows)
-        Extra tables (timings, sizes), rows of plain values.
-    intro : str
-        One paragraph of plain text shown under the title.
-    time : float
-        Wall time of the whole section (filled in by :func:`build_report`).
-    """
-
-    title: str
-    checks: list = field(default_factory=list)
-    figures: list = field(default_factory=list)
-    tables: list = field(default_factory=list)
-    intro: str = ""
-    time: float = 0.0
+__all__ = ["Check", "Reported", "Section", "SectionSkipped", "Report", "build_report", "progress", "timed",
+           "ridgekit_version", "summary_line", "render_html"]
 
 
 @dataclass
@@ -112,9 +50,25 @@ class Report:
         return [c for s in self.sections for c in s.checks]
 
     @property
+    def skipped(self) -> list:
+        """The sections that could not run (each has ``skipped.reason``, ``.install``)."""
+        return [s for s in self.sections if s.skipped is not None]
+
+    @property
     def passed(self) -> bool:
-        """True when every check passed."""
+        """True when every check passed (skipped sections do not count as failures)."""
         return all(c.passed for c in self.checks)
+
+
+def summary_line(report: Report) -> str:
+    """E.g. ``"62 passed, 0 failed, 1 section skipped: needs torch"``."""
+    n_ok = sum(c.passed for c in report.checks)
+    text = f"{n_ok} passed, {len(report.checks) - n_ok} failed"
+    sk = report.skipped
+    if sk:
+        reasons = "; ".join(f"{s.title}: {s.skipped.reason}" for s in sk)
+        text += f", {len(sk)} section{'s' if len(sk) > 1 else ''} skipped ({reasons})"
+    return text
 
 
 def ridgekit_version() -> str:
@@ -138,86 +92,69 @@ def machine_description() -> str:
             f"{cores} cores available of {os.cpu_count()}, Python {platform.python_version()}")
 
 
-def progress(iterable, *, desc: str, total: int | None = None, enable: bool = True):
-    """Wrap ``iterable`` in a tqdm bar on stderr when tqdm is installed and ``enable``;
-    otherwise print one line per item to stderr (or nothing when not ``enable``)."""
-    if not enable:
-        return iterable
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return _plain_progress(iterable, desc)
-    return tqdm(iterable, desc=desc, total=total, file=sys.stderr, leave=False,
-                dynamic_ncols=True)
-
-
-def _plain_progress(iterable, desc):
-    for i, item in enumerate(iterable):
-        print(f"{desc}: step {i + 1}", file=sys.stderr, flush=True)
-        yield item
-
-
-class timed:
-    """Context manager measuring wall time: ``with timed() as tm: ...; tm.seconds``."""
-
-    def __enter__(self):
-        self._start = time.perf_counter()
-        self.seconds = 0.0
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self._start
-        return False
-
-
 # ------------------------------------------------------------------------ formatting
 def _fmt(v) -> str:
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, (int,)) and not isinstance(v, bool):
-        return str(v)
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return html.escape(str(v))
-    if math.isnan(x):
-        return "nan"
-    if x == 0:
-        return "0"
-    if 1e-3 <= abs(x) < 1e4:
-        return f"{x:.4g}"
-    return f"{x:.2e}"
+    return html.escape(format_number(v))
 
 
 _CSS = """
-body { font-family: system-ui, sans-serif; max-width: 70em; margin: 2em auto; padding: 0 1em;
+body { font-family: system-ui, sans-serif; max-width: 80em; margin: 2em auto; padding: 0 1em;
        color: #222; line-height: 1.4; }
 h1 { margin-bottom: 0.2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
-th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
-th { background: #f3f3f3; } td.name, td.note { text-align: left; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; vertical-align: top; }
+th { background: #f3f3f3; } td.name, td.note, td.crit { text-align: left; }
 td.note { color: #555; font-size: 0.9em; }
 tr.fail td { background: #fde2e2; } td.pass { color: #0a6b0a; font-weight: bold; }
 td.failmark { color: #a00; font-weight: bold; }
 figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { color: #444; font-size: 0.9em; }
 .meta { color: #555; } .summary { font-size: 1.1em; }
+.skipped { background: #fff6d6; border: 1px solid #e6c200; padding: 0.5em 1em; }
 """
+
+#: what the "value" and "discrepancy" columns hold, per kind of check
+_KIND_TEXT = {"tolerance": ("value", "error"), "interval": ("estimate; CI", "distance of ref from CI"),
+              "zscore": ("z (estimate)", "|z|"), "bound": ("value", "value − bound")}
+
+
+def _value_cell(c: Check) -> str:
+    if c.kind == "interval":
+        est = "" if c.estimate is None else f"{_fmt(c.estimate)}; "
+        return f"{est}CI {_fmt(c.value)}"
+    if c.kind == "zscore":
+        est = "" if c.estimate is None else f" ({_fmt(c.estimate)})"
+        return f"z = {_fmt(c.value)}{est}"
+    return _fmt(c.value)
 
 
 def _checks_table(checks) -> str:
-    head = ("<tr><th>check</th><th>value</th><th>reference</th><th>error</th>"
-            "<th>tolerance</th><th>passed</th><th>time (s)</th><th>note</th></tr>")
+    head = ("<tr><th>check</th><th>kind</th><th>value</th><th>reference (oracle)</th>"
+            "<th>discrepancy</th><th>criterion (fixed in advance)</th><th>verdict</th>"
+            "<th>time (s)</th><th>why this criterion; note</th></tr>")
     rows = []
     for c in checks:
         ok = c.passed
+        disc_label = _KIND_TEXT[c.kind][1]
+        oracle = f"<br><span class=\"note\">{html.escape(c.oracle)}</span>" if c.oracle else ""
+        why = html.escape(c.reason) + (f"; {html.escape(c.note)}" if c.note else "")
         rows.append(
             f"<tr class=\"{'pass' if ok else 'fail'}\"><td class=\"name\">{html.escape(c.name)}</td>"
-            f"<td>{_fmt(c.value)}</td><td>{_fmt(c.reference)}</td><td>{_fmt(c.error)}</td>"
-            f"<td>{_fmt(c.tolerance)}</td>"
+            f"<td class=\"crit\">{html.escape(c.kind)}</td>"
+            f"<td>{_value_cell(c)}</td><td>{_fmt(c.reference)}{oracle}</td>"
+            f"<td title=\"{html.escape(disc_label)}\">{html.escape(disc_label)}: {_fmt(c.discrepancy)}</td>"
+            f"<td class=\"crit\">{html.escape(c.criterion)}</td>"
             f"<td class=\"{'pass' if ok else 'failmark'}\">{'pass' if ok else 'FAIL'}</td>"
-            f"<td>{c.time:.3f}</td><td class=\"note\">{html.escape(c.note)}</td></tr>")
-    return "<table>" + head + "".join(rows) + "</table>"
+            f"<td>{c.time:.3f}</td><td class=\"note\">{why}</td></tr>")
+    return "<table class=\"checks\">" + head + "".join(rows) + "</table>"
+
+
+def _reported_table(rows) -> str:
+    head = "<tr><th>quantity</th><th>value</th><th>for comparison</th><th>note</th></tr>"
+    body = "".join(
+        f"<tr><td class=\"name\">{html.escape(r.name)}</td><td>{_fmt(r.value)}</td>"
+        f"<td>{_fmt(r.reference)}</td><td class=\"note\">{html.escape(r.note)}</td></tr>" for r in rows)
+    return ("<h3>Reported (no pass/fail claim)</h3><table class=\"reported\">" + head + body + "</table>")
 
 
 def _extra_table(title, header, rows) -> str:
@@ -230,8 +167,6 @@ def _extra_table(title, header, rows) -> str:
 
 def render_html(report: Report) -> str:
     """The report as one HTML document (CSS inline, figures referenced by file name)."""
-    n = len(report.checks)
-    n_ok = sum(c.passed for c in report.checks)
     parts = [
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
         "<title>ridgekit report</title>", f"<style>{_CSS}</style></head><body>",
@@ -239,10 +174,14 @@ def render_html(report: Report) -> str:
         f"<p class=\"meta\">Date: {html.escape(report.date)}<br>ridgekit version: "
         f"{html.escape(report.version)}<br>Machine: {html.escape(report.machine)}<br>"
         f"Total time: {report.total_time:.1f} s</p>",
-        f"<p class=\"summary\">{n_ok} of {n} checks passed.</p>",
+        f"<p class=\"summary\">{html.escape(summary_line(report))}.</p>",
     ]
     for sec in report.sections:
         parts.append(f"<h2>{html.escape(sec.title)}</h2>")
+        if sec.skipped is not None:
+            parts.append(f"<p class=\"skipped\">Section skipped: {html.escape(sec.skipped.reason)}. "
+                         f"To run it: <code>{html.escape(sec.skipped.install)}</code></p>")
+            continue
         if sec.intro:
             parts.append(f"<p>{html.escape(sec.intro)}</p>")
         parts.append(f"<p class=\"meta\">Section time: {sec.time:.1f} s</p>")
@@ -251,10 +190,16 @@ def render_html(report: Report) -> str:
             parts.append(f"<figure><img src=\"{name}\" alt=\"{html.escape(caption)}\">"
                          f"<figcaption>{html.escape(caption)}</figcaption></figure>")
         parts.append("<h3>Checks</h3>" + _checks_table(sec.checks))
+        if sec.reported:
+            parts.append(_reported_table(sec.reported))
         for title, header, rows in sec.tables:
             parts.append(_extra_table(title, header, rows))
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _section_title(func) -> str:
+    return getattr(func, "title", None) or func.__name__.replace("_", " ")
 
 
 def build_report(out_dir="ridgekit-report", *, quick: bool = False, sections=None,
@@ -268,28 +213,43 @@ def build_report(out_dir="ridgekit-report", *, quick: bool = False, sections=Non
     quick : bool
         Smaller grids (for tests and a first look); tolerances follow the sizes.
     sections : sequence of callables, optional
-        Default :data:`ridgekit.sections.SECTIONS`.
+        Default :func:`ridgekit.sections.all_sections`.
     show_progress : bool
-        Progress bars on stderr.
+        Progress lines on stderr: the section being run, what it is doing, each check's
+        verdict as it is made (see :mod:`ridgekit.progress`).
 
     Returns
     -------
     Report
-        With every section's checks (``report.checks``, ``report.passed``).
+        With every section's checks (``report.checks``, ``report.passed``) and the skipped
+        sections (``report.skipped``).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if sections is None:
-        from .sections import SECTIONS
+        from .sections import all_sections
 
-        sections = SECTIONS
+        sections = all_sections()
     start = time.perf_counter()
     results = []
-    for func in sections:
-        t0 = time.perf_counter()
-        sec = func(out, quick=quick, show_progress=show_progress)
-        sec.time = time.perf_counter() - t0
-        results.append(sec)
+    with _progress.activate(show_progress):
+        for i, func in enumerate(sections):
+            title = _section_title(func)
+            _progress.set_prefix("")
+            _progress.status(f"section {i + 1}/{len(sections)}: {title}")
+            _progress.set_prefix(title)
+            t0 = time.perf_counter()
+            try:
+                sec = func(out, quick=quick, show_progress=show_progress)
+            except SectionSkipped as exc:
+                sec = Section(title=title, skipped=exc)
+                _progress.status(f"skipped: {exc}")
+            sec.time = time.perf_counter() - t0
+            n_ok = sum(c.passed for c in sec.checks)
+            if sec.skipped is None:
+                _progress.status(f"done in {sec.time:.1f} s: {n_ok} of {len(sec.checks)} checks passed")
+            results.append(sec)
+        _progress.set_prefix("")
     report = Report(path=out / "index.html", sections=results,
                     total_time=time.perf_counter() - start,
                     date=_dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z"),

@@ -1,8 +1,12 @@
 """Paper reproductions.
 
 Each module has ``run(out_dir, quick=True, ...) -> dict`` with keys ``"title"``,
-``"figures"`` (PNG paths), ``"checks"`` (rows with name, value, reference, error,
-tolerance, passed, time, note) and optionally ``"tables"``.  :data:`GALLERY` maps the
+``"figures"`` (``(png_path, caption)`` pairs; the caption says what is shown and what to
+look for), ``"checks"`` (:class:`ridgekit.checks.Check` objects, made with
+:func:`~ridgekit.checks.tolerance_check`, :func:`~ridgekit.checks.interval_check`,
+:func:`~ridgekit.checks.zscore_check` or :func:`~ridgekit.checks.bound_check`), and
+optionally ``"reported"`` (:func:`ridgekit.checks.reported` numbers, no claim) and
+``"tables"``.  A module that cannot run raises :class:`ridgekit.checks.SectionSkipped`.  :data:`GALLERY` maps the
 names accepted by ``ridgekit reproduce NAME`` to those modules (imported on demand, so
 that torch or matplotlib load only when an entry runs).
 """
@@ -12,7 +16,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-__all__ = ["GALLERY", "ALIASES", "available", "missing", "resolve", "load"]
+__all__ = ["GALLERY", "ALIASES", "available", "missing", "install_command", "resolve", "load"]
 
 #: name -> (module, paper, in the demo, importable modules it needs beyond the core)
 GALLERY = {
@@ -35,6 +39,19 @@ def missing(name: str) -> list:
     return [m for m in (mod,) + tuple(requires) if importlib.util.find_spec(m) is None]
 
 
+#: optional modules -> the extra of ridgekit that installs them
+EXTRAS = {"torch": "torch", "matplotlib": "report", "pywt": "report", "sklearn": "report", "skimage": "report",
+          "tqdm": "report", "joblib": "dask", "dask": "dask", "zarr": "dask"}
+
+
+def install_command(modules) -> str:
+    """The pip command that installs the extras providing ``modules``, e.g.
+    ``pip install "ridgekit[torch]"``."""
+    extras = sorted({EXTRAS.get(m, "report") for m in modules})
+    return " ".join(f'pip install "ridgekit[{e}]"' if i == 0 else f'"ridgekit[{e}]"'
+                    for i, e in enumerate(extras))
+
+
 def available() -> list:
     """Names whose module and requirements are importable in this installation."""
     return [name for name in GALLERY if not missing(name)]
@@ -48,8 +65,8 @@ def resolve(name: str) -> str:
                          f"(or their arXiv ids)")
     lacking = missing(key)
     if lacking:
-        raise ValueError(f"reproduction {key!r} needs {', '.join(lacking)}, which this installation lacks "
-                         f"(pip install \"ridgekit[test]\" or \"ridgekit[torch]\")")
+        raise ValueError(f"reproduction {key!r} needs {', '.join(lacking)}, which this installation lacks: "
+                         f"{install_command(lacking)}")
     return key
 
 

@@ -54,6 +54,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ridgekit.checks import interval_check, reported
+from ridgekit.progress import status
+
 __all__ = ["run", "experiment", "fit_exponents"]
 
 
@@ -72,6 +75,7 @@ def experiment(d=1, J_values=range(7, 13), sigmas=(0.0, 0.003, 0.01, 0.03, 0.1, 
     E = np.zeros((len(J_values), len(sigmas), replicates))
     levels = np.zeros(len(J_values), dtype=int)
     for r in range(replicates):
+        status(f"d = {d}: replicate {r + 1}/{replicates}")
         for i, J in enumerate(J_values):
             a = dense_besov_coefficients(J + extra_levels, s, d, wavelet=wavelet, rng=1000 * seed + r + 100)
             y0 = sample_from_coefficients(a, J, wavelet=wavelet)
@@ -121,13 +125,14 @@ def fit_exponents(E, J_values, levels, sigmas, d, s, *, n_boot=400, seed=1):
             "n_points": len(sel)}
 
 
-def _row(name, est, lo, hi, theory, t, checked=True):
-    inside = bool(np.isfinite(est) and lo <= theory <= hi)
-    half = (hi - lo) / 2 if np.isfinite(lo) else float("nan")
-    return {"name": name, "value": float(est), "reference": float(theory),
-            "error": float(abs(est - theory)), "tolerance": float(abs(theory - est) if inside else half),
-            "passed": inside if checked else True, "time": t,
-            "note": f"95% bootstrap CI [{lo:.4f}, {hi:.4f}]" + ("" if checked else " (reported only)")}
+def _check(name, est, lo, hi, theory, t, oracle):
+    return interval_check(name, (lo, hi), theory, value=float(est), level=0.95, oracle=oracle,
+                          reason="95% percentile bootstrap over replicates; the exponent is fitted by least "
+                                 "squares on log errors", time=t)
+
+
+def _report(name, est, lo, hi, theory, why):
+    return reported(name, float(est), f"95% bootstrap CI [{lo:.4f}, {hi:.4f}]; {why}", reference=float(theory))
 
 
 def run(out_dir, quick=True) -> dict:
@@ -148,31 +153,45 @@ def run(out_dir, quick=True) -> dict:
         dict(d=2, s=0.5, wavelet="db2", extra_levels=3,
              J_values=range(4, 7) if quick else range(4, 8), replicates=3 if quick else 6),
     ]
-    checks, figures = [], []
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    checks, numbers, figures = [], [], []
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for ax, cfg in zip(axes, configs):
+        status(f"d = {cfg['d']}: wavelet thresholding over {len(cfg['J_values'])} sizes x {len(sig)} noise levels "
+               f"x {cfg['replicates']} replicates")
         t0 = time.perf_counter()
         E, Js, levels = experiment(sigmas=sig, **cfg)
         d, s = cfg["d"], cfg["s"]
         res = fit_exponents(E, Js, levels, sig, d, s)
         t = time.perf_counter() - t0
-        checks.append(_row(f"d={d}: noiseless exponent of m (optimal recovery)", *res["recovery"], t))
-        noisy_checked = d == 1
-        checks.append(_row(f"d={d}: noise exponent of sigma", *res["sigma"], 0.0, noisy_checked))
-        checks.append(_row(f"d={d}: noise exponent of m/log m", *res["m"], 0.0, False))
+        checks.append(_check(f"d = {d}: noiseless exponent of m (optimal recovery)", *res["recovery"], t,
+                             f"optimal-recovery rate m^(−s/d) = m^({-s / d:g}) (2502.17671)"))
+        if d == 1:
+            checks.append(_check(f"d = {d}: noise exponent of σ", *res["sigma"], 0.0,
+                                 f"minimax noise term (σ²/m)^(s/(2s+d)): σ-exponent {2 * s / (2 * s + d):g}"))
+        else:
+            numbers.append(_report(f"d = {d}: noise exponent of σ", *res["sigma"],
+                                   "no claim: the threshold window j0 + 2 ≤ j* ≤ J − 2 is nearly empty at these "
+                                   "sizes in 2-D (NaN when empty), and biased at larger m (module docstring)"))
+        numbers.append(_report(f"d = {d}: noise exponent of m/log m", *res["m"],
+                               "no claim: carries the threshold's log factor, whose power is not identifiable "
+                               "at these sizes"))
         m = 2.0 ** (Js * d)
         for k, sg in enumerate(sig):
             line, = ax.loglog(m, E[:, k, :].mean(1), "o-", label=f"σ={sg:g}")
             rate = nla_minimax_rate(m, sg, s, math.inf, 2.0, d)
             ax.loglog(m, rate * E[0, k, :].mean() / rate[0], "--", color=line.get_color(), lw=0.8)
-        ax.set_xlabel("m (samples)")
-        ax.set_ylabel("L² error")
-        ax.set_title(f"d={d}, s={s}: measured (o) vs NLA rate (--)")
-        ax.legend(fontsize=7)
+        ax.set_xlabel("m (number of samples)")
+        ax.set_ylabel("L² error (mean over replicates)")
+        ax.set_title(f"d = {d}, s = {s}: measured (o) vs NLA rate (--)")
+        ax.legend(fontsize=7, loc="lower left", ncol=2)
     fig.tight_layout()
     path = out / "nla_rates.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
-    figures.append(str(path))
+    figures.append((str(path), "Measured L² error of wavelet hard thresholding (circles, one colour per noise "
+                               "level σ) against the number of samples m, in d = 1 (left) and d = 2 (right), with "
+                               "the noise-level-aware minimax rate of 2502.17671 scaled to the first point "
+                               "(dashed, same colour). Look for: each dashed line following its circles; σ = 0 "
+                               "decays like the optimal-recovery rate, larger σ flattens to the noisy rate."))
     return {"title": "Optimal recovery meets minimax estimation (arXiv 2502.17671): NLA rates",
-            "figures": figures, "checks": checks}
+            "figures": figures, "checks": checks, "reported": numbers}

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ridgekit.checks import bound_check, reported
+from ridgekit.progress import status
+
 __all__ = ["run"]
 
 
@@ -40,9 +43,10 @@ def run(out_dir, quick=True) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     d = 2
     n_points, n_dir, n_off, n_terms = (2000, 48, 32, 48) if quick else (6000, 128, 96, 160)
-    checks = []
+    checks, numbers = [], []
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for name, dom in (("disk", ("ball", 1.0)), ("square", ("cube", 1.0))):
+        status(f"{name}: orthogonal greedy algorithm, {n_terms} terms over {n_dir * n_off} ReLU atoms")
         t0 = time.perf_counter()
         X = domain_points(dom, d, n_points, rng=7)
         f = weighted_target(dom, X)
@@ -55,23 +59,33 @@ def run(out_dir, quick=True) -> dict:
         theory = -0.5 - 3 / (2 * d)
         vw = res.network.weighted_variation(atom_l2_weight(X), domain=dom)
         v1 = res.network.weighted_variation("one", domain=dom)
-        checks.append({"name": f"{name}: fitted exponent ≤ −1/2 (certified OGA bound)", "value": slope,
-                       "reference": -0.5, "error": max(0.0, slope + 0.5), "tolerance": 0.0,
-                       "passed": slope <= -0.5, "time": t,
-                       "note": f"classical-space rate {theory:.3f} [unverified]; |f_n|_V(w=L² norm) = {vw:.3g}, "
-                               f"classical |f_n|_V = {v1:.3g}"})
-        checks.append({"name": f"{name}: fitted exponent vs −1/2 − 3/(2d)", "value": slope, "reference": theory,
-                       "error": abs(slope - theory), "tolerance": float("nan"), "passed": True, "time": 0.0,
-                       "note": "reported only: the reference rate is recalled, not read in 2307.15772"})
+        checks.append(bound_check(
+            f"{name}: fitted exponent of the L² error in n (n ≥ 8)", slope, -0.5, "<=",
+            oracle="OGA rate n^(−1/2) for targets in the variation space of the dictionary "
+                   "(DeVore & Temlyakov 1996) [secondary]",
+            reason="the certified OGA bound C·n^(−1/2): a fitted decay slower than −1/2 contradicts it", time=t))
+        numbers.append(reported(f"{name}: fitted exponent (for comparison: −1/2 − 3/(2d))", slope,
+                                "the classical-space rate, recalled, not read in 2307.15772 [unverified]",
+                                reference=theory))
+        numbers.append(reported(f"{name}: weighted variation of the greedy network (w = atom L² norm)", vw,
+                                "bounded in n (the target lies in the weighted space)"))
+        numbers.append(reported(f"{name}: classical variation of the greedy network (w ≡ 1)", v1,
+                                "grows with n (the target's classical norm is infinite)"))
         ax.loglog(n, e, "o-", ms=3, label=f"{name} (slope {slope:.2f})")
     ax.loglog(n, e[0] * n ** -0.5, "k--", lw=0.8, label="n^-1/2")
     ax.loglog(n, e[0] * n ** theory, "k:", lw=0.8, label=f"n^{theory:.2f}")
-    ax.set_xlabel("n (ReLU atoms)")
-    ax.set_ylabel("L² error")
-    ax.legend(fontsize=7)
+    ax.set_xlabel("n (number of ReLU atoms)")
+    ax.set_ylabel("L² error of the n-term approximation")
+    ax.legend(fontsize=7, loc="lower left")
+    ax.set_title("orthogonal greedy approximation, d = 2")
     fig.tight_layout()
     path = out / "weighted_variation_greedy.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return {"title": "Weighted variation spaces (arXiv 2307.15772): greedy n-term ReLU approximation",
-            "figures": [str(path)], "checks": checks}
+            "figures": [(str(path), "L² error of the orthogonal greedy n-term approximation by ReLU atoms "
+                                    "against n (log–log) on the disk and the square, for targets in a weighted "
+                                    "variation space. Look for: both curves decay at least as fast as the "
+                                    "dashed n^(−1/2) line (the certified OGA rate); the dotted line is the "
+                                    "classical-space rate for comparison.")],
+            "checks": checks, "reported": numbers}
