@@ -258,10 +258,12 @@ def _combine(parts, fq, H, s, w_e, w_l, lin_extra=None):
     ``lin_extra``: optional (A (..., nq, nk), V (..., nk, dv)) of per-query linear terms
     :math:`\\phi(q_t)^\\top\\phi(k_j)` (masked to 0) added to the state.
     """
+    # m only shifts numerator and denominator alike: it carries no gradient (detached), which
+    # also keeps log(0) = -inf of an empty linear state out of the backward pass
     m = None
     for sc, _ in parts:
         if sc.shape[-1]:
-            mi = sc.amax(-1, keepdim=True)
+            mi = sc.detach().amax(-1, keepdim=True)
             m = mi if m is None else torch.maximum(m, mi)
     lin_num = lin_den = None
     if H is not None:
@@ -275,7 +277,7 @@ def _combine(parts, fq, H, s, w_e, w_l, lin_extra=None):
     if lin_den is not None:
         lin_den = w_l * lin_den
         lin_num = w_l * lin_num
-        ld = torch.log(lin_den)  # -inf where the linear denominator is 0
+        ld = torch.log(lin_den.detach())  # -inf where the linear denominator is 0
         m = ld if m is None else torch.maximum(m, ld)
     if m is None:
         raise ValueError("nothing to attend to (empty exact set and no linear state)")
