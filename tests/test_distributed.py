@@ -177,3 +177,89 @@ def test_sweep_definition_is_order_free():
     b = sweep_definition(slow_task, grid(x=[2, 1], marker_dir=["m"]))
     assert a["definition"] == b["definition"]
     assert a["function"].endswith("test_distributed.slow_task")
+
+
+# ------------------------------------------------------------------ transforms
+
+def _volume(R):
+    x = R.grid_points()
+    return np.exp(-(x ** 2).sum(-1)) * (1.0 + 0.5 * x[..., 0])  # not radial: projections differ
+
+
+def _reorder_bound(R, g, c=1.0):
+    """Bound on |single machine − tree sum| for a backprojection of g (any frame blocks).
+
+    Both are floating-point sums over the m frames of terms t_j(x) = c·w_j·Σ_i h_tⁿ K g_j,i
+    with |t_j(x)| ≤ c·w_j·max_i |g_j,i| (the kernel K ≥ 0 has unit mass in t); each sum is
+    within (m − 1)·ε·Σ_j |t_j| of the exact one (recursive summation, Higham, Accuracy and
+    Stability of Numerical Algorithms, 2nd ed., eq. (4.4)); the tree of B ≤ m blocks
+    adds ⌈log₂ B⌉ ≤ m levels, so the two differ by at most 2m·ε·Σ_j |t_j|.
+    """
+    gmax = np.abs(np.asarray(g)).reshape(R.m, -1).max(axis=1)
+    return 2 * R.m * np.finfo(float).eps * abs(c) * float(R.weights @ gmax)
+
+
+@pytest.mark.parametrize("case", ["radon-3d", "xray-3d"])
+def test_transform_over_workers_equals_single_machine(client, tmp_path, case):
+    from ridgekit.kplane import KPlaneTransform
+    from ridgekit.kplane.closed_forms import inversion_constant
+    from ridgekit.radon import RadonTransform
+
+    if case == "radon-3d":
+        R = RadonTransform((24, 24, 24), 40, extent=4.0)   # n = 1, distance-driven box kernel
+    else:
+        R = KPlaneTransform((16, 16, 16), 24, k=1, extent=4.0)  # n = 2, hat kernel
+    f = _volume(R)
+    g = R.forward(f)
+    gd = R.forward(f, client=client, block_size=7)
+    assert gd.chunks[0] == tuple(hi - lo for lo, hi in [(lo, min(R.m, lo + 7)) for lo in range(0, R.m, 7)])
+    np.testing.assert_array_equal(gd.compute(), g)  # same kernel per frame: identical
+    bound = _reorder_bound(R, g)
+    a = R.adjoint(g)
+    for blocks, gin in ((7, g), (5, gd)):  # a numpy sinogram, and the dask array itself
+        ad = R.adjoint(gin, client=client, block_size=blocks)
+        assert ad.shape == a.shape
+        assert np.abs(ad - a).max() <= bound
+    assert np.abs(a).max() > 1e3 * bound  # the bound is far below the signal
+    filtered = R.filter(g)
+    c = inversion_constant(R.d, R.k, R.measure)
+    rec, recd = R.inverse(g), R.inverse(g, client=client, block_size=6)
+    assert np.abs(recd - rec).max() <= _reorder_bound(R, filtered, c)
+
+
+def test_forward_to_zarr_store(client, tmp_path):
+    zarr = pytest.importorskip("zarr")
+    from ridgekit.radon import RadonTransform
+
+    R = RadonTransform((20, 20, 20), 30, extent=4.0)
+    f = _volume(R)
+    g = R.forward(f)
+    on_cluster = R.forward(f, client=client, block_size=8, zarr_store=str(tmp_path / "sino.zarr"))
+    np.testing.assert_array_equal(on_cluster.compute(), g)
+    stored = zarr.open_array(str(tmp_path / "sino.zarr"), mode="r")
+    assert stored.chunks == (8, R.n_offsets)
+    np.testing.assert_array_equal(stored[:], g)
+    local = R.forward(f, block_size=11, zarr_store=tmp_path / "local.zarr")  # no client: block by block here
+    np.testing.assert_array_equal(local.compute(), g)
+
+
+def test_point_cloud_and_bad_arguments(client):
+    from ridgekit.radon import RadonTransform
+
+    R = RadonTransform((12, 12, 12), 10, extent=2.0)
+    g = R.forward(_volume(R))
+    pts = np.random.default_rng(3).uniform(-1, 1, (50, 3))
+    np.testing.assert_allclose(R.adjoint(g, points=pts, client=client, block_size=3), R.adjoint(g, points=pts),
+                               rtol=0, atol=_reorder_bound(R, g))
+    with pytest.raises(ValueError, match="block_size"):
+        R.forward(_volume(R), client=client, block_size=0)
+    with pytest.raises(ValueError, match="needs client"):
+        R.adjoint(g, block_size=4)
+    with pytest.raises(ValueError, match="f must have shape"):
+        R.forward(np.zeros((5, 5, 5)), client=client)
+    with pytest.raises(ValueError, match="g must have shape"):
+        R.adjoint(np.zeros((3, 4)), client=client)
+    with pytest.raises(TypeError, match="client must be"):
+        R.adjoint(g, client=3.5)
+    with pytest.raises(ConnectionError, match="could not reach"):
+        R.forward(_volume(R), client="tcp://127.0.0.1:9")
