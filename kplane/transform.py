@@ -35,6 +35,12 @@ from .stiefel import MEASURES, complete_frame, measure_mass, stiefel_quadrature
 __all__ = ["KPlaneTransform"]
 
 
+def _no_blocks_without_client(block_size):
+    if block_size is not None:
+        raise ValueError(f"block_size={block_size!r} needs client= (a Dask client or scheduler address) or, "
+                         f"for forward, zarr_store=")
+
+
 def _check_finite_result(out, name):
     """Finite input can still overflow (values near the float64 maximum): say so."""
     if not np.all(np.isfinite(out)):
@@ -361,7 +367,7 @@ class KPlaneTransform:
         return pts
 
     # ------------------------------------------------------------------ public
-    def forward(self, f, *, quad_order=64, quad_radius=None):
+    def forward(self, f, *, quad_order=64, quad_radius=None, client=None, block_size=None, zarr_store=None):
         """k-plane transform R_k f on (frames × offset grid).
 
         Parameters
@@ -373,11 +379,30 @@ class KPlaneTransform:
             Gauss–Legendre rule of ``quad_order`` nodes per plane axis on
             [−quad_radius, quad_radius]ᵏ (default: the radius of the offset grid), so f
             should be negligible outside that ball.
+        client : dask.distributed.Client or str, optional
+            Split the frames into blocks computed on this Dask cluster (or the scheduler
+            at this address); f is scattered once.  The result is then a dask array
+            chunked by blocks, equal to the single-machine result bit for bit (see the
+            cluster guide).
+        block_size : int, optional
+            Frames per block with ``client`` or ``zarr_store`` (default: four blocks per
+            worker thread).
+        zarr_store : path or URL, optional
+            Write the sinogram block by block to a Zarr array there (by the workers with
+            ``client``, so a path all workers share; in this process without) and return
+            it as a dask array.
 
         Returns
         -------
-        ndarray of shape ``sinogram_shape``: samples of R_k f(Θ_j, t) (a density in t).
+        ndarray of shape ``sinogram_shape``: samples of R_k f(Θ_j, t) (a density in t); a
+        dask array with ``client`` or ``zarr_store``.
         """
+        if client is not None or zarr_store is not None:
+            from . import _distributed
+
+            return _distributed.forward(self, f, client=client, block_size=block_size, zarr_store=zarr_store,
+                                        quad_order=quad_order, quad_radius=quad_radius)
+        _no_blocks_without_client(block_size)
         if callable(f):
             return self._forward_callable(f, quad_order, quad_radius)
         f = as_float_array(f, "f")
@@ -437,7 +462,7 @@ class KPlaneTransform:
             raise ValueError("the callable f returned NaN or infinite values")
         return out.reshape(self.sinogram_shape)
 
-    def adjoint(self, g, points=None):
+    def adjoint(self, g, points=None, *, client=None, block_size=None):
         """Backprojection R_k^* g(x) = Σ_j w_j g(Θ_j, Θ_jᵀx) (multilinear interpolation in t).
 
         Parameters
@@ -445,11 +470,22 @@ class KPlaneTransform:
         g : ndarray, shape ``sinogram_shape``
         points : array_like (P, d), optional
             Where to evaluate; default the grid (shape ``grid_shape``) or the point cloud.
+        client : dask.distributed.Client or str, optional
+            Backproject frame blocks on this Dask cluster and add the partial volumes in
+            a binary tree; g may be a numpy or a dask array (e.g. from ``forward``).  Equal
+            to the single-machine result up to the order of the sum over frames.
+        block_size : int, optional
+            Frames per block with ``client`` (default: four blocks per worker thread).
 
         Returns
         -------
         ndarray: R_k^* g on the grid, or at the points (P,).
         """
+        if client is not None:
+            from . import _distributed
+
+            return _distributed.adjoint(self, g, points, client=client, block_size=block_size)
+        _no_blocks_without_client(block_size)
         g2 = self._check_sinogram(g)
         return _check_finite_result(self._backproject(g2, self.weights, points), "g")
 
@@ -468,7 +504,7 @@ class KPlaneTransform:
             raise ValueError(f"g must have shape {self.sinogram_shape}, got {g.shape}")
         return fourier_filter(g, self.t_spacing, order=self.k, n_axes=self.n, filter_name=filter_name)
 
-    def inverse(self, g, *, filter_name="ramp", points=None):
+    def inverse(self, g, *, filter_name="ramp", points=None, client=None, block_size=None):
         """Filtered backprojection f = (c_{d,k}/M) R_k^* (−Δ_t)^{k/2} g.
 
         c_{d,k} = Γ((d−k)/2)/((4π)^{k/2} Γ(d/2)) (probability measure; Helgason's k-plane
@@ -479,7 +515,17 @@ class KPlaneTransform:
         The backprojection here evaluates the filtered data by multilinear interpolation
         in t at each output point (footprint 0), which blurs less than the cell-footprint
         weights of :meth:`adjoint`; the inverse need not be a transpose.
+
+        With ``client`` (and ``block_size``) each frame block is filtered and
+        backprojected on a Dask worker and the partial volumes are tree-summed, as in
+        :meth:`adjoint`.
         """
+        if client is not None:
+            from . import _distributed
+
+            return _distributed.inverse(self, g, filter_name=filter_name, points=points, client=client,
+                                        block_size=block_size)
+        _no_blocks_without_client(block_size)
         filtered = self.filter(g, filter_name=filter_name)
         c = inversion_constant(self.d, self.k, self.measure)
         g2 = np.ascontiguousarray(filtered.reshape(self.m, -1))
