@@ -1,5 +1,5 @@
-"""A reusable adjoint checker for every linear operator of ridgekit (STYLE.md, "Tests that
-can fail"; modelled on ODL's ``OperatorTest.adjoint``).
+"""A reusable adjoint checker for every linear operator of ridgekit (modelled on
+ODL's ``OperatorTest.adjoint``).
 
 For a linear map A : X → Y between weighted Euclidean spaces,
 

@@ -1,7 +1,7 @@
 """Shared fixtures of the test suite: the one tolerance table, seeded generators, the
 opt-in switch for slow tests and small helpers used by several test files.
 
-Tolerance policy (STYLE.md "One dtype policy, one tolerance table"): every tolerance that
+Tolerance policy (one dtype policy, one tolerance table): every tolerance that
 expresses *rounding* comes from ``TOLERANCES`` keyed by dtype; tolerances that express a
 *discretisation* error (grid step, number of frames) are derived in a comment next to the
 assertion that uses them, never loosened without saying why.
@@ -18,7 +18,7 @@ import pytest
 #: Rounding tolerances by dtype.  ``adjoint``: relative adjoint error
 #: |⟨Af,g⟩ − ⟨f,A*g⟩|/(‖A‖‖f‖‖g‖) — a sum of N products loses ~√N·eps in expectation and
 #: N·eps in the worst case; for N ≲ 10⁶ and eps = 2.2e-16 the worst case is 2e-10, the
-#: expected ~2e-13, the required 1e-12 (issue 2) sits between.  ``identity``: exact
+#: expected ~2e-13, the required 1e-12 sits between.  ``identity``: exact
 #: algebraic identities (mass conservation, symmetries) computed along two different
 #: summation orders.  ``orthonormal``: ΘᵀΘ = I after a Householder QR (a few eps·d).
 TOLERANCES = {
@@ -28,10 +28,10 @@ TOLERANCES = {
     np.dtype(np.float32): {"adjoint": 1e-5, "identity": 1e-5, "orthonormal": 1e-5},
 }
 
-#: The six (d, k) pairs of issue 2.
+#: The six (d, k) pairs on which every transform is tested.
 DK_PAIRS = [(2, 1), (3, 1), (3, 2), (4, 1), (4, 2), (4, 3)]
 
-#: Quadrature rule used in each dimension (issue 2, task brief): uniform angles in 2-D,
+#: Quadrature rule used in each dimension: uniform angles in 2-D,
 #: the spherical Fibonacci lattice in 3-D, randomised QMC in 4-D.
 RULE_FOR_D = {2: "half", 3: "fibonacci", 4: "qmc"}
 

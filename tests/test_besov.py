@@ -1,4 +1,4 @@
-"""Besov norms through PyWavelets (splines.besov, issue 7).
+"""Besov norms through PyWavelets (splines.besov, docs/theory/nla.md §Besov norms through wavelets).
 
 Every expected value is computed independently: a single wavelet is built by PyWavelets'
 inverse transform and its norm is the closed form 2^{j(s + d/2 − d/p)}; the Sobolev norm

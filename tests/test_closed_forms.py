@@ -1,6 +1,6 @@
 """kplane.closed_forms against mpmath at 30 digits, Monte Carlo, and its own invariances.
 
-Oracles (STYLE.md "mpmath as the oracle", "three-way checks"):
+Oracles (mpmath at raised precision; closed form, quadrature and Monte Carlo three ways):
 
 * Gaussian transform: mpmath quadrature of the defining integral ∫_{ℝᵏ} f(Θt + Θ_⊥u) du,
   with Θ and Θ_⊥ orthonormalised at 30 digits.  For k = 1 the 1-D integral is done
@@ -376,7 +376,7 @@ def test_inversion_recovers_gaussian(d, k):
 
 
 def test_hand_check_radon_3d():
-    """transforms.md §1.7: (1/(2π)) E_{u∼U[−1,1]} π(2 − 4a²u²)e^{−a²u²} = e^{−a²}."""
+    """docs/theory/kplane.md §Closed forms: (1/(2π)) E_{u∼U[−1,1]} π(2 − 4a²u²)e^{−a²u²} = e^{−a²}."""
     with mp.workdps(DPS):
         for av in ("0", "0.5", "1.3"):
             a = mp.mpf(av)
@@ -408,7 +408,7 @@ def test_inversion_constant_vs_sphere_areas(d, k):
 @pytest.mark.parametrize("d,k,table", [(2, 1, 1 / 2), (3, 1, 1 / math.pi), (3, 2, 1 / (2 * math.pi)),
                                        (4, 2, 1 / (4 * math.pi))])
 def test_inversion_constant_table_of_transforms_md(d, k, table):
-    # transforms.md §1.6 table; the test above computes the same values independently
+    # docs/theory/kplane.md §Inversion table; the test above computes the same values independently
     assert cf.inversion_constant(d, k) == pytest.approx(table, rel=1e-15)
 
 

@@ -1,5 +1,5 @@
 """Tests of splines.compress_layer: the stated error bound, the rtol mode, and the digits
-MLP demonstration (issue 6)."""
+MLP demonstration (arXiv 2305.16534, docs/theory/vv.md §Compression)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Wavelet thresholding from noisy samples and the NLA experiment (issue 7)."""
+"""Wavelet thresholding from noisy samples and the NLA experiment (arXiv 2502.17671)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Fourier filters in t: symmetry, exact Gaussian closed forms, padding error, windows.
 
 Oracle: in ℝⁿ, (−Δ)^{k/2} e^{−|t|²} = 2^k Γ((n+k)/2)/Γ(n/2) · 1F1((n+k)/2; n/2; −|t|²)
-(transforms.md §1.7 with d = n + k; checked here against mpmath quadrature of the radial
+(docs/theory/kplane.md §Closed forms with d = n + k; checked here against mpmath quadrature of the radial
 Fourier integral for n = 1).
 
 What holds for the discrete filter F = Eᵀ C E (zero-pad E to P samples, circulant C with a

@@ -1,4 +1,4 @@
-"""Orthogonal greedy n-term approximation by ReLU atoms on the ball and the cube (issue 7)."""
+"""Orthogonal greedy n-term approximation by ReLU atoms on the ball and the cube (docs/theory/weighted_variation.md)."""
 
 from __future__ import annotations
 

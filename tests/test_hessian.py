@@ -72,7 +72,7 @@ def test_lanczos_float32_tolerance():
 
 @pytest.mark.parametrize("d,width,n", [(2, 5, 10), (10, 64, 200)])
 def test_prop_I2_inactive_network_has_unit_sharpness(d, width, n):
-    """arXiv 2506.20779, Prop. I.2 (experiments.md §1): a network with no neuron active on any
+    """arXiv 2506.20779, Prop. I.2 (docs/theory/flat_minima.md): a network with no neuron active on any
     data point that interpolates y = 0 has λ_max(∇²L) = 1, L = (1/2n)Σ(f − y)².
 
     [derived] Every neuron has wᵀxᵢ − bᵢ < 0, so f(xᵢ) = β = 0, the residuals vanish and

@@ -1,6 +1,7 @@
 """Radon-domain norms: radial closed forms against mpmath, Green's constants, weights.
 
-Oracles: transforms.md §5 items 7, 10, 11; experiments.md §1 (weights).
+Oracles: docs/theory/multivariate.md (Green's constants), docs/theory/rnorm.md (Gaussian
+R-norms, finite networks), docs/theory/flat_minima.md (weights).
 """
 
 import math
@@ -256,7 +257,7 @@ def test_data_weight_one_dimensional_prop_e4():
 
 
 def test_data_weight_decay_uniform_ball():
-    # experiments.md §1: for uniform data on the ball g ≍ (1 − t)^{d+2}; fitted exponent
+    # docs/theory/flat_minima.md: for uniform data on the ball g ≍ (1 − t)^{d+2}; fitted exponent
     rng = np.random.default_rng(5)
     d = 2
     Z = rng.standard_normal((200000, d))

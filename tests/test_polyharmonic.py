@@ -1,7 +1,7 @@
 """Tests of splines.PolyharmonicSpline against scipy's RBFInterpolator (same kernels, same
 signs, same default degrees), polynomial reproduction, the network view and bad input.
 
-Tolerance 1e-8 relative (issue 6): both solve the same linear system by different
+Tolerance 1e-8 relative: both solve the same linear system by different
 factorisations; the conditioning of these systems at N ≤ 200 (≲ 1e6) times eps gives
 ~1e-10, far below the requirement.
 """

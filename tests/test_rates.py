@@ -1,4 +1,4 @@
-"""Rate functions of 2502.17671 (NLA minimax) and 2506.20779 (stable minima), issue 7.
+"""Rate functions of 2502.17671 (NLA minimax) and 2506.20779 (stable minima).
 
 The NLA formula is [secondary] (splines/rates.py says what could be read); these tests
 check the properties the paper's abstract states [paper] — continuity in σ, the σ → 0

@@ -1,4 +1,4 @@
-"""RidgeSplineRegressor (issue 5, multivariate part): exact objective against a cvxpy
+"""RidgeSplineRegressor (multivariate representer theorem): exact objective against a cvxpy
 (Clarabel) solve of the full pattern program, certificates, width bound, degenerate
 data, scikit-learn conventions, pattern enumeration and the exact sup kernels."""
 

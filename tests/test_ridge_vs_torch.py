@@ -1,4 +1,4 @@
-"""RidgeSplineRegressor against weight-decay training in torch (issue 5, "What must be shown"):
+"""RidgeSplineRegressor against weight-decay training in torch:
 the network from full-batch GD with weight decay never has a lower objective than the
 certified optimum.
 

@@ -1,4 +1,4 @@
-"""Gaussian RKHS norms and the RKHS / R-norm gap ([unverified construction], transforms.md §4.3)."""
+"""Gaussian RKHS norms and the RKHS / R-norm gap ([unverified construction], docs/theory/rnorm.md §Gaussian RKHS gap)."""
 
 import math
 

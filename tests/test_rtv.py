@@ -44,7 +44,7 @@ def test_one_dimensional_norm_is_exact_for_linear_splines():
 
 
 def test_translation_and_scaling_laws_in_2d():
-    # ‖f(· − c)‖ = ‖f‖ and ‖f(·/s)‖ = ‖f‖/s (transforms.md §4.2 invariances)
+    # ‖f(· − c)‖ = ‖f‖ and ‖f(·/s)‖ = ‖f‖/s (docs/theory/rnorm.md invariances)
     base, h = gaussian_grid(2, 96, 24.0)
     shifted, _ = gaussian_grid(2, 96, 24.0, centre=1.3)
     wide, _ = gaussian_grid(2, 96, 24.0, s=1.5)

@@ -1,4 +1,4 @@
-"""scnn's weight-decay problem (bias penalised, no skip): splines._scnn_variant (issue 5).
+"""scnn's weight-decay problem (bias penalised, no skip): splines._scnn_variant (docs/theory/representer.md §Convex reformulation).
 
 The reference is the full convex program of Pilanci & Ergen (arXiv 2002.10553) with every
 activation pattern of the neurons [w̃ᵀx̃]₊ (the cells of the hyperplane arrangement of X,

@@ -1,6 +1,6 @@
 """Stiefel geometry: Haar sampling, James' volume formula, quadrature rules.
 
-Oracles (shared/papers/transforms.md §0 and §5.5): under the Haar probability measure σ
+Oracles (docs/theory/conventions.md and docs/theory/kplane.md §Closed forms): under the Haar probability measure σ
 on V_n(ℝᵈ), |Θᵀx|²/|x|² ~ Beta(n/2, k/2) (k = d − n) and E[ΘΘᵀ] = (n/d)·I;
 Vol V_n(ℝᵈ) = 2ⁿ π^{dn/2}/Γ_n(d/2) with Γ_n the multivariate gamma function.
 """
@@ -50,7 +50,7 @@ def test_stiefel_sample_reproducible_and_seed_sensitive():
 
 @pytest.mark.parametrize("d,n", [(2, 1), (3, 1), (3, 2), (4, 2), (5, 2), (6, 3)])
 def test_projection_law_is_beta(d, n):
-    """|Θᵀx|²/|x|² ~ Beta(n/2, k/2) for a fixed x (transforms.md §1.7, §5.5); KS test.
+    """|Θᵀx|²/|x|² ~ Beta(n/2, k/2) for a fixed x (docs/theory/kplane.md §Closed forms); KS test.
 
     With 4000 samples the KS test detects a shift of the law's mean by ~0.02; a sampler
     without the sign fix or with unnormalised columns fails it."""
@@ -182,7 +182,7 @@ def test_fibonacci_line_frames_are_complements():
 @pytest.mark.parametrize("d,n", [(4, 1), (4, 2), (5, 2)])
 def test_randomised_rules_unbiased(rule, d, n):
     """E_seed[Σ_j w_j h(Θ_j)] = ∫ h dσ for h(Θ) = exp(−|Θᵀx|²), whose integral is
-    1F1(n/2; d/2; −|x|²) (transforms.md §1.7, the projection law).  The mean over 200 seeds
+    1F1(n/2; d/2; −|x|²) (docs/theory/kplane.md §Closed forms, the projection law).  The mean over 200 seeds
     lies within 5 standard errors (a false alarm has probability < 1e-6)."""
     gen = np.random.default_rng(42 + d + n)
     x = gen.standard_normal(d)

@@ -1,5 +1,5 @@
 """nets.torch.models: TwoLayerReLU, its initialisation and the ShallowNetwork bridge; and
-that ``import nets`` never imports torch (DESIGN.md)."""
+that ``import nets`` never imports torch (torch is an optional extra)."""
 
 import subprocess
 import sys

@@ -1,8 +1,8 @@
 """KPlaneTransform: adjointness, closed forms with convergence orders, filtered
 backprojection, invariants (mass, isotropy, Fourier slice), scipy solvers.
 
-Every expected value is computed here from the formulas of shared/papers/transforms.md
-§1.7 (not from ``kplane.closed_forms``, which is tested separately):
+Every expected value is computed here from the formulas of docs/theory/kplane.md
+§Closed forms (not from ``kplane.closed_forms``, which is tested separately):
 
 * Gaussian  R_k[e^{−|x−a|²/(2s²)}](Θ, t) = (2πs²)^{k/2} e^{−|t−Θᵀa|²/(2s²)};
 * anisotropic Gaussian e^{−½(x−a)ᵀΣ⁻¹(x−a)}: the marginal of N(a, Σ) under y = Θᵀx is
@@ -286,8 +286,8 @@ def test_forward_callable_gaussian(d, k):
 
 @pytest.mark.parametrize("d,k", DK_PAIRS)
 def test_isotropy_general_rotation_callable(d, k):
-    """Range condition R_k f(ΘO, t) = R_k f(Θ, O t) for random O ∈ O(n) (transforms.md
-    §1.3): the callable transform at frames ΘO against the closed form of an anisotropic
+    """Range condition R_k f(ΘO, t) = R_k f(Θ, O t) for random O ∈ O(n) (docs/theory/kplane.md
+    §Planes and frames): the callable transform at frames ΘO against the closed form of an anisotropic
     Gaussian at (Θ, O t) — non-radial f, so the condition is not trivially true."""
     n = d - k
     gen = np.random.default_rng(53 + 10 * d + k)
@@ -338,7 +338,7 @@ def test_fbp_recovers_gaussian(d, k):
 def adapted_frames(d, n, e, nodes):
     """Frames and probability weights that integrate functions of |Θᵀe|² exactly.
 
-    Under the Haar measure u = |Θᵀe|² ~ Beta(n/2, k/2) (transforms.md §1.7); Gauss–Jacobi
+    Under the Haar measure u = |Θᵀe|² ~ Beta(n/2, k/2) (docs/theory/kplane.md §Closed forms); Gauss–Jacobi
     nodes for the weight u^{n/2−1}(1−u)^{k/2−1} (x = 2u − 1, α = k/2 − 1, β = n/2 − 1)
     integrate any smooth function of u spectrally.  Frame i has first column
     √u_i e + √(1−u_i) e⊥ and further columns orthogonal to e and e⊥.

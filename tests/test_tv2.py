@@ -1,6 +1,6 @@
-"""Tests of splines.tv2: exact sparsest univariate TV(f″) regression (issue 5).
+"""Tests of splines.tv2: exact sparsest univariate TV(f″) regression (docs/theory/representer.md).
 
-Oracles: hand-solved KKT systems (nets.md §5 item 4), cvxpy + Clarabel on the generalised
+Oracles: hand-solved KKT systems (docs/theory/representer.md §Worked examples), cvxpy + Clarabel on the generalised
 lasso (objective to 1e-7 relative), a brute-force sparsest-knot search, and the closed form
 of λ_max.
 """
@@ -55,7 +55,7 @@ def test_three_points_closed_form():
 
 def test_knot_merging_interpolation():
     # (0,0),(1,0),(2,1),(3,3): two convex kinks merge into one knot at 1.5 (crossing of
-    # y = 0 and y = 2x − 3); TV(f″) = 2 unchanged (nets.md §5 item 4d).
+    # y = 0 and y = 2x − 3); TV(f″) = 2 unchanged (docs/theory/representer.md §Worked examples).
     s = fit_tv2([0, 1, 2, 3], [0, 0, 1, 3], lam=0)
     assert (s.n_knots_interpolant_, s.n_knots_) == (2, 1)
     assert s.knots_[0] == pytest.approx(1.5, abs=1e-15)
@@ -73,7 +73,7 @@ def test_run_of_five_same_sign_needs_three():
 
 
 def test_opt_example_interpolant():
-    # nets.md §5 item 4c: x=(0,4,5,7,10,11), y=(0,0,0,2,3,3): slopes 0,0,1,1/3,0.
+    # docs/theory/representer.md §Worked examples: x=(0,4,5,7,10,11), y=(0,0,0,2,3,3): slopes 0,0,1,1/3,0.
     x = [0, 4, 5, 7, 10, 11]
     y = [0, 0, 0, 2, 3, 3]
     s = fit_tv2(x, y, lam=0, sparsest=False)
@@ -222,7 +222,7 @@ def test_jittered_grid_1e4_is_fast_and_certified():
 
 @pytest.mark.parametrize("e", [1, 2, 2.5, 3, 6, 8])
 def test_uniform_random_2e4_certified(e):
-    # the regime of issue 5's ConvergenceErrors: uniform random x (gaps down to ~1e-9 of
+    # a hard regime for the active set: uniform random x (gaps down to ~1e-9 of
     # the range, dual entries ~1/h²); certificate at full size
     rng = np.random.default_rng(11)
     N = 2 * 10 ** 4
@@ -303,7 +303,7 @@ def _kkt_violations(x, y, lam):
 @pytest.mark.slow
 @pytest.mark.parametrize("e", [1, 1.5, 8])
 def test_million_uniform_random_points(e):
-    # issue 5's slow cases (> 280 s and > 30 s before the local repair of the active set);
+    # the hardest λ for the active set on uniform random points (benchmarks/RESULTS.md);
     # at 10^-1.5 the multilevel start cycles (stopped by the cycle check) and the
     # continuation certifies
     rng = np.random.default_rng(11)

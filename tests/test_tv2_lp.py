@@ -1,4 +1,4 @@
-"""fit_tv2_lp (issue 5: absolute and hinge losses for univariate TV(f″) regression):
+"""fit_tv2_lp (absolute and hinge losses for univariate TV(f″) regression):
 objective against cvxpy (Clarabel) on the same generalised problem written independently,
 the LP duality gap, the network against the fitted values, limits and bad input."""
 

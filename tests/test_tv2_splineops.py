@@ -1,4 +1,4 @@
-"""splines.fit_tv2 against EPFL's splineops 2.2 sparse-spline regression (issue 5).
+"""splines.fit_tv2 against EPFL's splineops 2.2 sparse-spline regression.
 
 splineops' ``denoise_y`` minimises ½‖u − y‖² + λ‖Lu‖₁ by ADMM (its docstring omits the ½, its
 ADMM x-update (I + ρLᵀL)u = y + … and its λ_max both carry it), L the same slope-change

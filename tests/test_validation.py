@@ -1,5 +1,5 @@
 """Bad input → ValueError/TypeError naming the argument, caught in Python before any numba
-kernel runs (STYLE.md "Say what is wrong and what is allowed"; issue 2, last bullet).
+kernel runs: the message says what is wrong and what is allowed.
 
 Property tests (hypothesis, derandomised: no global seeds, reproducible) draw shapes,
 dtypes and random frames; the nasty cases are pinned with ``@example``.
