@@ -1,4 +1,4 @@
-"""Benchmark: ``splines.besov_norm`` against the PyWavelets decomposition alone (issue 7).
+"""Benchmark: ``splines.besov_norm`` against the PyWavelets decomposition alone.
 
 Usage::
 
@@ -188,7 +188,7 @@ def main(argv=None):
     print(text)
     if args.write:
         path = HERE / "RESULTS.md"
-        section = (f"{BEGIN}\n## Besov norms (bench_besov.py, issue 7)\n\n"
+        section = (f"{BEGIN}\n## Besov norms (bench_besov.py)\n\n"
                    f"`python benchmarks/bench_besov.py --write`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
                    f"{platform.machine()}, {os.cpu_count()} shared cores, PyWavelets {pywt.__version__}.\n\n"
                    f"```\n{text}\n```\n"

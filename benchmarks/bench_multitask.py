@@ -3,7 +3,7 @@ MultiTaskLasso when installed), same objective scaling, same stopping rule (tol�
 the duality gap), same problems, solvers timed alternately (one run of each in turn) so
 that they share the machine's load; the load average is printed before and after.
 
-Cases (issue 6): (A) 2000×500×10, independent Gaussian columns, 25 active rows,
+Cases: (A) 2000×500×10, independent Gaussian columns, 25 active rows,
 α = 0.1·α_max; (B) 2000×500×10, AR(1)-correlated columns (ρ = 0.95), 1 % support (5 rows),
 α = 0.01·α_max (the hard case: slow coordinate descent).  Reported: median wall time of
 7 runs, the first call separately (numba cache load), the objective relative to the best

@@ -1,4 +1,4 @@
-"""Benchmark (issue 3): grid Radon-domain TV (radon.rtv_seminorm) of a 256² image and a
+"""Benchmark: grid Radon-domain TV (radon.rtv_seminorm) of a 256² image and a
 64³ volume, and canonicalisation + R-norm of a ReLU network with 10⁵ neurons in d = 10;
 also the evaluation of a network with 10⁴ neurons on 10⁵ points in d = 10 (numba against
 numpy/BLAS).

@@ -355,7 +355,7 @@ def render(results, libs, sizes, cold, warm, d3, info, args):
 
 _HEADER = """## 2-D and 3-D Radon transforms (`benchmarks/bench_radon.py`)
 
-Goal (issue 2): ridgekit's `radon` and `iradon` each at least 5× faster than scikit-image and
+Goal: ridgekit's `radon` and `iradon` each at least 5× faster than scikit-image and
 faster than ASTRA's CPU path at equal or lower reconstruction error; 3-D Radon transform and
 FBP of a 128³ volume with ≥ 2000 directions under 10 s each on 2 cores. Numbers below are
 written by the script (never edited by hand); the newest run comes first, the previous one is

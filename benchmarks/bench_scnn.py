@@ -1,4 +1,4 @@
-"""scnn (PyPI ``pyscnn``) against splines._scnn_variant on scnn's own problem (issue 5).
+"""scnn (PyPI ``pyscnn``) against splines._scnn_variant on scnn's own problem.
 
 Problem: (1/2N)‖Σₖ vₖ[wₖᵀx + bₖ]₊ − y‖² + λΣₖ|vₖ|‖(wₖ, bₖ)‖ (bias penalised, no skip).
 scnn is run two ways, both with its default convex ReLU formulation and optimizer

@@ -1,4 +1,4 @@
-"""Benchmark: nets.torch batched GD and Lanczos sharpness (issue 8).
+"""Benchmark: nets.torch batched GD and Lanczos sharpness (arXiv 2506.20779 set-up).
 
 1. Batched training of 64 two-layer ReLU networks (width 1024, n = 512, d = 5, 2 000
    full-batch GD steps, clip 50, float32, one shared data set, 64 seeds) by

@@ -1,4 +1,4 @@
-"""Benchmark of splines.fit_tv2 against cvxpy + Clarabel (issue 5).
+"""Benchmark of splines.fit_tv2 against cvxpy + Clarabel.
 
 Data: jittered grid x = (i + ½U)/N, y = sin 8x + 0.1·noise, λ = 10⁻⁵·N (seeded).  Prints the
 median time of ``--repeat`` runs (first call, with numba compilation, reported separately),
