@@ -91,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--device", default="cpu", help="torch device for trained-network experiments")
     rp.add_argument("--scheduler", default=None, metavar="ADDRESS",
                     help="Dask scheduler address for parameter sweeps (default: joblib, local)")
+    rp.add_argument("--data", default=None, choices=["cifar10"],
+                    help="lottery only: run the paper's CIFAR-10 / ResNet-18 set-up instead of local tasks")
+    rp.add_argument("--data-dir", default=None, metavar="DIR",
+                    help="with --data cifar10: the folder holding CIFAR-10's python batches")
     rp.add_argument("--quiet", action="store_true", help="no progress bars")
 
     ft = sub.add_parser("fit", help="representer-theorem fit of a CSV file (columns x1..xd, y)")
@@ -314,6 +318,10 @@ def _cmd_reproduce(args):
         raise CLIError(str(exc)) from None
     out = args.out or f"reproduce-{name}"
     options = {"device": args.device, "scheduler": args.scheduler}
+    if args.data is not None or args.data_dir is not None:
+        if args.data is None or args.data_dir is None:
+            raise CLIError("ridgekit reproduce: --data and --data-dir go together (e.g. --data cifar10 --data-dir DIR)")
+        options.update(data=args.data, data_dir=args.data_dir)
     report = build_report(out, quick=args.quick, sections=[gallery_section(name, **options)],
                           show_progress=not args.quiet)
     return _summarise(report)

@@ -196,3 +196,15 @@ def test_bad_input(dig):
         gradient_matching(X, y, 1, n_classes=10, model_fn=None)
     with pytest.raises(ValueError, match="images must be uint8"):
         write_cifar10_batch("unused", np.zeros((1, 3, 32, 32)), [0])
+
+
+def test_cifar_augment_matches_a_per_image_loop():
+    x = torch.randn(6, 3, 32, 32)
+    out = cifar_augment(x, torch.Generator().manual_seed(0))
+    g = torch.Generator().manual_seed(0)                # same draws, same order
+    ij = torch.randint(0, 9, (6, 2), generator=g)
+    flip = torch.rand(6, generator=g) < 0.5
+    padded = torch.nn.functional.pad(x, (4, 4, 4, 4))
+    for k in range(6):
+        img = padded[k, :, ij[k, 0]:ij[k, 0] + 32, ij[k, 1]:ij[k, 1] + 32]
+        assert torch.equal(out[k], img.flip(-1) if bool(flip[k]) else img)

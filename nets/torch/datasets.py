@@ -188,11 +188,11 @@ def cifar_augment(xb, generator):
     the standard CIFAR augmentation; randomness from ``generator`` (CPU)."""
     n = xb.shape[0]
     padded = torch.nn.functional.pad(xb, (4, 4, 4, 4))
-    ij = torch.randint(0, 9, (n, 2), generator=generator)
-    flip = torch.rand(n, generator=generator) < 0.5
-    out = torch.empty_like(xb)
-    for k in range(n):
-        i, j = int(ij[k, 0]), int(ij[k, 1])
-        img = padded[k, :, i:i + 32, j:j + 32]
-        out[k] = img.flip(-1) if bool(flip[k]) else img
-    return out
+    ij = torch.randint(0, 9, (n, 2), generator=generator).to(xb.device)
+    flip = (torch.rand(n, generator=generator) < 0.5).to(xb.device)
+    ar = torch.arange(32, device=xb.device)
+    rows = ij[:, :1] + ar                                            # (n, 32)
+    cols = ij[:, 1:] + torch.where(flip[:, None], 31 - ar, ar)       # flipped columns read backwards
+    b = torch.arange(n, device=xb.device)[:, None, None, None]
+    c = torch.arange(xb.shape[1], device=xb.device)[None, :, None, None]
+    return padded[b, c, rows[:, None, :, None], cols[:, None, None, :]]

@@ -42,7 +42,7 @@ from .classifiers import TrainConfig, as_dataset
 from .pruning import IMPResult, Mask, imp
 
 __all__ = ["DistilledSet", "distribution_matching", "dm_loss", "gradient_matching", "gm_loss",
-           "random_real_subset", "default_embedding", "distilled_imp", "stable_mask_then_imp"]
+           "random_real_subset", "default_embedding", "convnet_embedding", "distilled_imp", "stable_mask_then_imp"]
 
 
 @dataclass
@@ -126,7 +126,9 @@ def random_real_subset(X, y, ipc: int, *, n_classes: int, seed: int = 0) -> Dist
             raise ValueError(f"ipc={ipc} exceeds the {ic.numel()} real examples of class {c}")
         pick.append(ic[torch.randperm(ic.numel(), generator=gen)[:ipc]])
     pick = torch.cat(pick)
-    return DistilledSet(X[pick].numpy(), y[pick].numpy(), n_classes, "random real", {"ipc": ipc, "seed": seed})
+    pick = pick.to(X.device)
+    return DistilledSet(X[pick].cpu().numpy(), y[pick].cpu().numpy(), n_classes, "random real",
+                        {"ipc": ipc, "seed": seed})
 
 
 def default_embedding(in_features: int, width: int = 128, depth: int = 2):
@@ -143,6 +145,26 @@ def default_embedding(in_features: int, width: int = 128, depth: int = 2):
                 layers += [nn.Linear(a, width), nn.ReLU()]
                 a = width
             return nn.Sequential(*layers)
+
+    return embed
+
+
+def convnet_embedding(in_channels: int = 3, width: int = 128, depth: int = 3):
+    """``embed(seed) -> nn.Module``: the ConvNet feature extractor of the dataset
+    condensation papers (Zhao et al. 2021; Zhao & Bilen 2023): ``depth`` blocks of
+    3×3 convolution (``width`` channels), instance normalisation (GroupNorm with one group
+    per channel), ReLU and 2×2 average pooling, then flatten."""
+    in_channels = check_int(in_channels, "in_channels", minimum=1)
+
+    def embed(seed):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            layers, c = [], in_channels
+            for _ in range(depth):
+                layers += [nn.Conv2d(c, width, 3, padding=1), nn.GroupNorm(width, width, affine=True),
+                           nn.ReLU(), nn.AvgPool2d(2)]
+                c = width
+            return nn.Sequential(*layers, nn.Flatten())
 
     return embed
 
@@ -164,7 +186,7 @@ def dm_loss(syn_X, syn_y, X, y, embeddings, *, n_classes: int) -> float:
 
 def distribution_matching(X, y, ipc: int, *, n_classes: int, iterations: int = 500, lr: float = 1.0,
                           momentum: float = 0.5, batch_real: int = 256, embed=None, seed: int = 0,
-                          init: str = "real") -> DistilledSet:
+                          init: str = "real", device=None) -> DistilledSet:
     """Dataset distillation by distribution matching (Zhao & Bilen 2023, WACV, eq. 4).
 
     Each iteration draws a fresh randomly initialised embedding network ψ and a batch
@@ -190,6 +212,8 @@ def distribution_matching(X, y, ipc: int, *, n_classes: int, iterations: int = 5
         Seeds the initial real images, the real batches and the embedding networks.
     init : {"real", "noise"}
         Start from random real images (the paper's choice) or Gaussian noise.
+    device : torch device, optional
+        Where the images, the real data and the embedding networks live (default CPU).
 
     Returns
     -------
@@ -213,19 +237,22 @@ def distribution_matching(X, y, ipc: int, *, n_classes: int, iterations: int = 5
     if init == "noise":
         syn = torch.randn(syn.shape, generator=gen)
     syn_y = torch.tensor(start.labels)
+    X = X.to(device) if device is not None else X
+    syn = syn.to(device) if device is not None else syn
     syn.requires_grad_(True)
     opt = torch.optim.SGD([syn], lr=lr, momentum=momentum)
     losses = []
     t0 = time.perf_counter()
     for it in range(iterations):
         psi = embed(seed * 1_000_003 + it + 1)
+        psi = psi.to(device) if device is not None else psi
         for p in psi.parameters():
             p.requires_grad_(False)
         loss = 0.0
         for c in range(n_classes):
             ic = idx[c]
             b = ic[torch.randperm(ic.numel(), generator=gen)[:batch_real]]
-            d = psi(X[b]).mean(0) - psi(syn[c * ipc:(c + 1) * ipc]).mean(0)
+            d = psi(X[b.to(X.device)]).mean(0) - psi(syn[c * ipc:(c + 1) * ipc]).mean(0)
             loss = loss + (d * d).sum()
         opt.zero_grad()
         loss.backward()
@@ -233,7 +260,7 @@ def distribution_matching(X, y, ipc: int, *, n_classes: int, iterations: int = 5
         losses.append(float(loss.detach()))
     info = {"ipc": ipc, "iterations": iterations, "lr": lr, "momentum": momentum, "batch_real": batch_real,
             "seed": seed, "init": init, "losses": losses, "seconds": time.perf_counter() - t0}
-    return DistilledSet(syn.detach().numpy(), syn_y.numpy(), n_classes, "distribution matching", info)
+    return DistilledSet(syn.detach().cpu().numpy(), syn_y.numpy(), n_classes, "distribution matching", info)
 
 
 def _layer_distance(gr, gs):

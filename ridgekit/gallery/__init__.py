@@ -27,6 +27,7 @@ GALLERY = {
     "vv": ("ridgekit.gallery.vv", "2305.16534", True, ("matplotlib", "sklearn")),
     "splines": ("ridgekit.gallery.splines", "representer theorems", True, ("matplotlib",)),
     "rkhs-gap": ("ridgekit.gallery.rkhs_gap", "2502.16331", True, ("matplotlib",)),
+    "lottery": ("ridgekit.gallery.lottery", "2503.17905", True, ("matplotlib", "torch", "sklearn")),
 }
 
 #: arXiv ids accepted in place of the names
