@@ -1,6 +1,6 @@
 """kplane: Stiefel geometry, the k-plane transform, its dual and its inverse in any dimension.
 
-Conventions (DESIGN.md): k is the plane dimension, n = d − k the codimension; a k-plane is
+Conventions (docs/theory/conventions.md): k is the plane dimension, n = d − k the codimension; a k-plane is
 {x : Θᵀx = t} with Θ ∈ V_n(ℝᵈ) a d×n normal frame and t ∈ ℝⁿ; the measure on V_n(ℝᵈ) is
 ``"probability"`` or ``"surface"``.  The sympy closed forms live in the submodule
 ``kplane.symbolic`` (imported on demand).

@@ -1,6 +1,6 @@
 """Closed forms of the k-plane transform, its dual and its constants (numeric).
 
-Conventions (DESIGN.md, shared/papers/transforms.md §0): d is the ambient dimension, k the
+Conventions (docs/theory/conventions.md): d is the ambient dimension, k the
 plane dimension (1 ≤ k ≤ d − 1) and n = d − k the codimension.  A k-plane is
 {x : Θᵀx = t} with Θ ∈ V_n(ℝᵈ) a (d, n) matrix with orthonormal columns (the normal
 frame) and t ∈ ℝⁿ.
@@ -11,10 +11,10 @@ frame) and t ∈ ℝⁿ.
   M = Vol V_n(ℝᵈ) = :func:`kplane.stiefel.stiefel_volume`); a backprojection with a
   measure of mass M is M times the probability one;
 * f̂(ξ) = ∫ f(x) e^{−i⟨ξ,x⟩} dx; the inversion filter is K = (−Δ_t)^{k/2} on ℝⁿ
-  (multiplier |w|^k).
+  (multiplier :math:`|w|^k`).
 
 Every formula here is from arXiv 2310.01233 (Parhi & Unser) in the convention above, as
-derived in shared/papers/transforms.md §1.6–§1.7 and §5, and checked in
+derived in docs/theory/kplane.md §Inversion and §Closed forms and §5, and checked in
 ``tests/test_closed_forms.py`` against mpmath quadrature at 30 digits.  The sympy versions
 are in :mod:`kplane.symbolic`.
 
@@ -125,7 +125,7 @@ def _offsets(t, n, name="t"):
 
 
 def _plane_distance_sq(frames, t, *, k, d, center, paired):
-    """|t − Θᵀa|² for every frame and offset, shaped as documented in the module."""
+    """:math:`|t − Θᵀa|²` for every frame and offset, shaped as documented in the module."""
     Th, single, d, n = _frames(frames, k, d)
     a = _center(center, d)
     pts, tshape = _offsets(t, n)
@@ -162,9 +162,9 @@ def _points_sq(x, d, name="x"):
 def inversion_constant(d, k, measure="probability"):
     r"""Constant c of the filtered backprojection f = c R_k* (−Δ_t)^{k/2} R_k f.
 
-    c_{d,k} = Γ((d−k)/2) / ((4π)^{k/2} Γ(d/2)) = |S^{d−1}| / (|S^{n−1}| (2π)^k) for the
+    :math:`c_{d,k} = Γ((d−k)/2) / ((4π)^{k/2} Γ(d/2)) = |S^{d−1}| / (|S^{n−1}| (2π)^k)` for the
     Haar probability measure; for ``measure="surface"`` (mass M = Vol V_n(ℝᵈ)) it is
-    c_{d,k} / M.  Source: 2310.01233 / derived in shared/papers/transforms.md §1.6 (it
+    c_{d,k} / M.  Source: 2310.01233 / derived in docs/theory/kplane.md §Inversion (it
     matches Helgason's k-plane inversion formula), checked in the tests against mpmath.
 
     Parameters
@@ -197,17 +197,17 @@ def inversion_constant(d, k, measure="probability"):
 
 
 def normal_multiplier(xi_norm, d, k, measure="probability"):
-    r"""Fourier multiplier of the normal operator R_k* R_k: C_{d,k} M |ξ|^{−k}.
+    r"""Fourier multiplier of the normal operator R_k* R_k: :math:`C_{d,k} M |ξ|^{−k}`.
 
     C_{d,k} = 1 / c_{d,k} = (4π)^{k/2} Γ(d/2) / Γ((d−k)/2), M the mass of ``measure``
     (R_k* R_k f = M C_{d,k} I_k f with I_k the Riesz potential).  Source: 2310.01233 /
-    derived in shared/papers/transforms.md §1.6 from the Fourier slice theorem and the
+    derived in docs/theory/kplane.md §Inversion from the Fourier slice theorem and the
     Stiefel polar formula §1.5; checked against mpmath in the tests.
 
     Parameters
     ----------
     xi_norm : array_like
-        Frequencies |ξ| ≥ 0; the multiplier is +inf at 0.
+        Frequencies :math:`|ξ| ≥ 0`; the multiplier is +inf at 0.
     d, k : int
     measure : {"probability", "surface"}
 
@@ -217,7 +217,7 @@ def normal_multiplier(xi_norm, d, k, measure="probability"):
 
     Examples
     --------
-    Hyperplanes in ℝ² (k = 1, probability measure): multiplier 2/|ξ|.
+    Hyperplanes in ℝ² (k = 1, probability measure): multiplier :math:`2/|ξ|`.
 
     >>> normal_multiplier([0.5, 1.0, 2.0], 2, 1)
     array([4., 2., 1.])
@@ -234,12 +234,12 @@ def normal_multiplier(xi_norm, d, k, measure="probability"):
 def gaussian_transform(frames, t, *, d=None, k, center=None, scale=1.0, amplitude=1.0, paired=False):
     r"""k-plane transform of a shifted, scaled Gaussian.
 
-    For f(x) = A exp(−|x − a|² / (2s²)),
+    For :math:`f(x) = A exp(−|x − a|² / (2s²))`,
 
-        R_k f(Θ, t) = A (2π s²)^{k/2} exp(−|t − Θᵀa|² / (2s²)),
+        :math:`R_k f(Θ, t) = A (2π s²)^{k/2} exp(−|t − Θᵀa|² / (2s²))`,
 
     independent of the completion Θ_⊥ and isotropic: R_k f(ΘO, Oᵀt) = R_k f(Θ, t) for
-    O ∈ O(n).  Source: 2310.01233 / derived in shared/papers/transforms.md §1.7 (split
+    O ∈ O(n).  Source: 2310.01233 / derived in docs/theory/kplane.md §Closed forms (split
     x − a into its components along span Θ and span Θ_⊥), checked here against mpmath.
 
     Parameters
@@ -284,12 +284,12 @@ def gaussian_transform(frames, t, *, d=None, k, center=None, scale=1.0, amplitud
 def ball_transform(frames, t, *, d=None, k, radius=1.0, center=None, paired=False):
     r"""k-plane transform of the indicator of a ball: the volume of the k-ball slice.
 
-    For f = 1_{|x − a| ≤ r},
+    For :math:`f = 1_{|x − a| ≤ r}`,
 
-        R_k f(Θ, t) = V_k (r² − |t − Θᵀa|²)_+^{k/2},   V_k = π^{k/2} / Γ(k/2 + 1).
+        :math:`R_k f(Θ, t) = V_k (r² − |t − Θᵀa|²)_+^{k/2}`,   V_k = π^{k/2} / Γ(k/2 + 1).
 
-    Source: 2310.01233 / derived in shared/papers/transforms.md §1.7 and §5.1 (the plane
-    meets the ball in a k-ball of radius √(r² − |t − Θᵀa|²)), checked here against mpmath.
+    Source: 2310.01233 / derived in docs/theory/kplane.md §Closed forms and §5.1 (the plane
+    meets the ball in a k-ball of radius :math:`√(r² − |t − Θᵀa|²)`), checked here against mpmath.
 
     Parameters
     ----------
@@ -321,12 +321,12 @@ def ball_transform(frames, t, *, d=None, k, radius=1.0, center=None, paired=Fals
 
 
 def radial_transform(profile, t_norm, *, k, support=None, epsabs=1e-13, epsrel=1e-12, limit=200):
-    r"""k-plane transform of a radial function f(x) = F(|x|), by adaptive quadrature.
+    r"""k-plane transform of a radial function :math:`f(x) = F(|x|)`, by adaptive quadrature.
 
-        R_k f(Θ, t) = |S^{k−1}| ∫_0^∞ F(√(|t|² + s²)) s^{k−1} ds      (|S⁰| = 2),
+        :math:`R_k f(Θ, t) = |S^{k−1}| ∫_0^∞ F(√(|t|² + s²)) s^{k−1} ds      (|S⁰| = 2)`,
 
     for every Θ (polar coordinates in the plane around its foot point Θt).  Source:
-    2310.01233 / derived in shared/papers/transforms.md §1.7; each value is one call of
+    2310.01233 / derived in docs/theory/kplane.md §Closed forms; each value is one call of
     :func:`scipy.integrate.quad` (QUADPACK), so the accuracy is that of ``epsabs`` and
     ``epsrel`` (about 1e-12 for smooth, fast-decaying profiles; checked in the tests).
 
@@ -335,11 +335,11 @@ def radial_transform(profile, t_norm, *, k, support=None, epsabs=1e-13, epsrel=1
     profile : callable
         F, called with one float r ≥ 0 and returning a float.
     t_norm : array_like
-        Distances |t| ≥ 0 of the planes from the origin.
+        Distances :math:`|t| ≥ 0` of the planes from the origin.
     k : int ≥ 1
         Plane dimension.
     support : float, optional
-        If F vanishes for r > support, integrate over s ∈ [0, √(support² − |t|²)] only
+        If F vanishes for r > support, integrate over :math:`s ∈ [0, √(support² − |t|²)]` only
         (needed for discontinuous profiles such as indicators).
     epsabs, epsrel, limit
         Passed to :func:`scipy.integrate.quad`.
@@ -350,7 +350,7 @@ def radial_transform(profile, t_norm, *, k, support=None, epsabs=1e-13, epsrel=1
 
     Examples
     --------
-    The Gaussian e^{−|x|²} has R_k = π^{k/2} e^{−|t|²} (§1.7):
+    The Gaussian :math:`e^{−|x|²}` has :math:`R_k = π^{k/2} e^{−|t|²}` (§1.7):
 
     >>> import math
     >>> v = radial_transform(lambda r: math.exp(-r * r), [0.0, 1.0], k=2)
@@ -384,13 +384,13 @@ def radial_transform(profile, t_norm, *, k, support=None, epsabs=1e-13, epsrel=1
 
 # ----------------------------------------------------------------------- backprojections
 def gaussian_backprojection(x, *, d, k, measure="probability"):
-    r"""Backprojection of the Gaussian g(Θ, t) = e^{−|t|²}: R_k* g(x) = M ₁F₁(n/2; d/2; −|x|²).
+    r"""Backprojection of the Gaussian :math:`g(Θ, t) = e^{−|t|²}`: :math:`R_k* g(x) = M ₁F₁(n/2; d/2; −|x|²)`.
 
-    Under the Haar probability measure |Θᵀx|²/|x|² ~ Beta(n/2, k/2) (the projection law),
-    so R_k* g(x) = E exp(−|x|² B) = ₁F₁(n/2; d/2; −|x|²) (Kummer's function, the moment
+    Under the Haar probability measure :math:`|Θᵀx|²/|x|² ~ Beta(n/2, k/2)` (the projection law),
+    so :math:`R_k* g(x) = E exp(−|x|² B) = ₁F₁(n/2; d/2; −|x|²)` (Kummer's function, the moment
     generating function of the Beta law); M is the mass of ``measure``.  For d = 3,
-    n = 1 it is √π erf(|x|)/(2|x|).  Source: 2310.01233 / derived in
-    shared/papers/transforms.md §1.7 and §5.6, checked here against mpmath quadrature
+    n = 1 it is :math:`√π erf(|x|)/(2|x|)`.  Source: 2310.01233 / derived in
+    docs/theory/kplane.md §Closed forms and §5.6, checked here against mpmath quadrature
     over the Beta law and against Monte Carlo over Haar frames.  Evaluated with
     :func:`scipy.special.hyp1f1` (relative error ≲ 1e-14, measured in the tests).
 
@@ -420,18 +420,18 @@ def gaussian_backprojection(x, *, d, k, measure="probability"):
 
 
 def ball_backprojection(x, *, d, k, radius=1.0, measure="probability"):
-    r"""Backprojection of the offset-ball indicator g(Θ, t) = 1_{|t| ≤ r}.
+    r"""Backprojection of the offset-ball indicator :math:`g(Θ, t) = 1_{|t| ≤ r}`.
 
-    R_k* g(x) = M · P_Θ(|Θᵀx| ≤ r) = M · I_{min(1, r²/|x|²)}(n/2, k/2), with I the
+    :math:`R_k* g(x) = M · P_Θ(|Θᵀx| ≤ r) = M · I_{min(1, r²/|x|²)}(n/2, k/2)`, with I the
     regularised incomplete Beta function (projection law Beta(n/2, k/2), as in
-    :func:`gaussian_backprojection`); it is M for |x| ≤ r: every k-plane through such an
+    :func:`gaussian_backprojection`); it is M for :math:`|x| ≤ r`: every k-plane through such an
     x is within distance r of the origin.  Source: derived here from
-    shared/papers/transforms.md §1.7 (projection law), checked against mpmath.
+    docs/theory/kplane.md §Closed forms (projection law), checked against mpmath.
 
     Examples
     --------
-    In ℝ³ with k = 2 (planes), |Θᵀx| = |x||u| with u uniform on [−1, 1], so the value
-    is r/|x| outside the ball:
+    In ℝ³ with k = 2 (planes), :math:`|Θᵀx| = |x||u|` with u uniform on [−1, 1], so the value
+    is :math:`r/|x|` outside the ball:
 
     >>> round(float(ball_backprojection([0.0, 0.0, 4.0], d=3, k=2, radius=1.0)), 14)
     0.25
@@ -448,23 +448,23 @@ def ball_backprojection(x, *, d, k, radius=1.0, measure="probability"):
 
 # ---------------------------------------------------------------------------- filtering
 def filtered_gaussian_transform(t_norm, *, d, k):
-    r"""The filtered projection (−Δ_t)^{k/2}[π^{k/2} e^{−|t|²}] on ℝⁿ, n = d − k.
+    r"""The filtered projection :math:`(−Δ_t)^{k/2}[π^{k/2} e^{−|t|²}]` on ℝⁿ, n = d − k.
 
-        (−Δ_t)^{k/2}[π^{k/2} e^{−|t|²}] = π^{k/2} 2^k Γ(d/2)/Γ(n/2) · ₁F₁(d/2; n/2; −|t|²).
+        :math:`(−Δ_t)^{k/2}[π^{k/2} e^{−|t|²}] = π^{k/2} 2^k Γ(d/2)/Γ(n/2) · ₁F₁(d/2; n/2; −|t|²)`.
 
-    π^{k/2} e^{−|t|²} = R_k[e^{−|x|²}], so this is K R_k f for the Gaussian and
-    c_{d,k} R_k* of it returns e^{−|x|²}.  Derivation (transforms.md §1.7, re-checked
-    here): the n-dimensional Fourier transform of π^{k/2}e^{−|t|²} is π^{d/2}e^{−|w|²/4};
-    the inverse transform of |w|^k π^{d/2} e^{−|w|²/4} is radial, and the Hankel
+    :math:`π^{k/2} e^{−|t|²} = R_k[e^{−|x|²}]`, so this is K R_k f for the Gaussian and
+    c_{d,k} R_k* of it returns :math:`e^{−|x|²}`.  Derivation (docs/theory/kplane.md §Closed forms, re-checked
+    here): the n-dimensional Fourier transform of :math:`π^{k/2}e^{−|t|²}` is :math:`π^{d/2}e^{−|w|²/4}`;
+    the inverse transform of :math:`|w|^k π^{d/2} e^{−|w|²/4}` is radial, and the Hankel
     integral gives the Kummer function above (at t = 0 it is
-    (2π)^{−n} π^{d/2} |S^{n−1}| 2^{d−1} Γ(d/2)).  For even k it is e^{−|t|²} times a
-    polynomial (Kummer's transformation); for odd k it decays like |t|^{−d}.  Source:
-    2310.01233 / shared/papers/transforms.md §1.7 and §5.7, checked against mpmath.
+    :math:`(2π)^{−n} π^{d/2} |S^{n−1}| 2^{d−1} Γ(d/2)`).  For even k it is :math:`e^{−|t|²}` times a
+    polynomial (Kummer's transformation); for odd k it decays like :math:`|t|^{−d}`.  Source:
+    2310.01233 / docs/theory/kplane.md §Closed forms and §5.7, checked against mpmath.
 
     Parameters
     ----------
     t_norm : array_like
-        |t| ≥ 0.
+        :math:`|t| ≥ 0`.
     d, k : int
 
     Returns
@@ -493,10 +493,10 @@ def filtered_gaussian_transform(t_norm, *, d, k):
 
 
 def gaussian_fourier(xi, *, scale=1.0, amplitude=1.0):
-    r"""Fourier transform of A exp(−|x|²/(2s²)) on ℝᵈ: A (2π s²)^{d/2} exp(−s²|ξ|²/2).
+    r"""Fourier transform of :math:`A exp(−|x|²/(2s²))` on ℝᵈ: :math:`A (2π s²)^{d/2} exp(−s²|ξ|²/2)`.
 
     Convention f̂(ξ) = ∫ f(x) e^{−i⟨ξ,x⟩} dx; d is the length of the last axis of ``xi``.
-    With the Fourier slice theorem (transforms.md §1.4) the n-dimensional transform of
+    With the Fourier slice theorem (docs/theory/kplane.md §Fourier slice) the n-dimensional transform of
     :func:`gaussian_transform` in t is this function at Θw.
 
     Examples

@@ -1,7 +1,7 @@
 """Fourier filters in the offset variable t ∈ ℝⁿ.
 
 The filtered-backprojection inverse of the k-plane transform applies the Fourier
-multiplier |w|^k in t (the operator (−Δ_t)^{k/2}, 2310.01233; Helgason's k-plane
+multiplier :math:`|w|^k` in t (the operator (−Δ_t)^{k/2}, 2310.01233; Helgason's k-plane
 inversion formula), the Radon ramp being the case n = 1, k = d − 1.  Convention:
 ĝ(w) = ∫ g(t) e^{−i⟨w,t⟩} dt, so the multiplier acts on physical angular frequency.
 
@@ -11,13 +11,13 @@ Every filtered axis is zero-padded to P = max(64, 2^⌈log₂ 2T⌉) samples so 
 periodic convolution of the DFT equals the linear one on the data (Kak & Slaney,
 *Principles of Computerized Tomographic Imaging*, 1988, Chap. 3).
 
-* n = 1, odd order k: the ramp |ω| is the DFT of the band-limited spatial ramp kernel
+* n = 1, odd order k: the ramp :math:`|ω|` is the DFT of the band-limited spatial ramp kernel
   h(0) = 1/4, h(j) = −1/(πj)² for odd j, 0 for even j ≠ 0 (Kak & Slaney, Chap. 3,
-  Eq. 61), in units of 1/spacing; it avoids the DC offset of a sampled |ω|.  Higher odd
+  Eq. 61), in units of 1/spacing; it avoids the DC offset of a sampled :math:`|ω|`.  Higher odd
   orders multiply it by the exact ω^{k−1}.
-* even k (any n): (−Δ_t)^{k/2} is a differential operator; its multiplier |w|^k is a
+* even k (any n): (−Δ_t)^{k/2} is a differential operator; its multiplier :math:`|w|^k` is a
   polynomial, sampled exactly on the DFT grid (spectral differentiation).
-* n ≥ 2, odd k: the multiplier |w|^k sampled on the padded DFT grid (band-limited to the
+* n ≥ 2, odd k: the multiplier :math:`|w|^k` sampled on the padded DFT grid (band-limited to the
   Nyquist box).  Padding makes the wrap-around error of the periodic kernel small; the
   remaining error is measured in ``tests/test_filters.py``.
 
@@ -46,7 +46,7 @@ def padded_length(size: int) -> int:
 
 
 def _ramp_1d(P: int) -> np.ndarray:
-    """Band-limited ramp |ω| (ω in radians per sample) on the DFT grid of length P,
+    """Band-limited ramp :math:`|ω|` (ω in radians per sample) on the DFT grid of length P,
     from the spatial kernel of Kak & Slaney (1988), Chap. 3, Eq. 61."""
     j = np.concatenate((np.arange(1, P // 2 + 1, 2), np.arange(P // 2 - 1, 0, -2)))
     kernel = np.zeros(P)
@@ -73,7 +73,7 @@ def _window_1d(P: int, name: str) -> np.ndarray:
 
 def filter_multiplier(P: int, spacing: float, *, order: int, n_axes: int = 1,
                       filter_name: str = "ramp") -> np.ndarray:
-    """The discrete Fourier multiplier ≈ |w|^order on a padded DFT grid of P points per axis.
+    """The discrete Fourier multiplier ≈ :math:`|w|^{order}` on a padded DFT grid of P points per axis.
 
     Returns an array of shape (P,) * n_axes (real, ``scipy.fft.fftn`` layout), in physical
     units: a function sampled with ``spacing`` is filtered by multiplying its DFT by it.
@@ -105,7 +105,7 @@ def filter_multiplier(P: int, spacing: float, *, order: int, n_axes: int = 1,
 
 def fourier_filter(g, spacing: float, *, order: int, n_axes: int = 1,
                    filter_name: str | None = "ramp") -> np.ndarray:
-    """Apply the multiplier |w|^order along the last ``n_axes`` axes of ``g``.
+    """Apply the multiplier :math:`|w|^{order}` along the last ``n_axes`` axes of ``g``.
 
     Parameters
     ----------
@@ -115,7 +115,7 @@ def fourier_filter(g, spacing: float, *, order: int, n_axes: int = 1,
     spacing : float
         Grid step of the offsets.
     order : int
-        The power k of |w| (the plane dimension, for k-plane inversion).
+        The power k of :math:`|w|` (the plane dimension, for k-plane inversion).
     n_axes : int
         Number n of offset axes (the codimension).
     filter_name : {"ramp", "shepp-logan", "cosine", "hamming", "hann"} or None

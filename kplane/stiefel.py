@@ -1,6 +1,6 @@
 """Geometry of the Stiefel manifold V_n(ℝᵈ) of normal frames.
 
-Conventions (DESIGN.md): a k-plane is {x : Θᵀx = t} with Θ ∈ V_n(ℝᵈ) a d×n matrix with
+Conventions (docs/theory/conventions.md): a k-plane is {x : Θᵀx = t} with Θ ∈ V_n(ℝᵈ) a d×n matrix with
 orthonormal columns (the *normal frame*), n = d − k the codimension, t ∈ ℝⁿ.  Two
 measures on V_n(ℝᵈ) appear in the papers and are selected explicitly:
 
@@ -8,7 +8,7 @@ measures on V_n(ℝᵈ) appear in the papers and are selected explicitly:
     the O(d)-invariant (Haar) probability measure σ, total mass 1;
 ``"surface"``
     the fibration measure (first column on S^{d−1}, the second on the great sphere
-    orthogonal to it, ...), total mass Vol V_n(ℝᵈ) = ∏_{i=d−n+1}^{d} |S^{i−1}|
+    orthogonal to it, ...), total mass :math:`Vol V_n(ℝᵈ) = ∏_{i=d−n+1}^{d} |S^{i−1}|`
     (James' formula); for n = 1 this is the area of the sphere S^{d−1}.
 """
 
@@ -38,7 +38,7 @@ MEASURES = ("probability", "surface")
 
 
 def sphere_area(m: int) -> float:
-    """Area |S^{m−1}| = 2 π^{m/2} / Γ(m/2) of the unit sphere in ℝᵐ (m ≥ 1; |S⁰| = 2)."""
+    """Area :math:`|S^{m−1}| = 2 π^{m/2} / Γ(m/2)` of the unit sphere in :math:`ℝᵐ (m ≥ 1; |S⁰| = 2)`."""
     m = check_int(m, "m", minimum=1)
     return 2.0 * math.pi ** (m / 2) / math.gamma(m / 2)
 
@@ -52,9 +52,9 @@ def ball_volume(m: int) -> float:
 def stiefel_volume(d: int, n: int) -> float:
     """Total mass of the fibration ("surface") measure on V_n(ℝᵈ).
 
-    Vol V_n(ℝᵈ) = ∏_{i=d−n+1}^{d} |S^{i−1}| = 2ⁿ π^{dn/2} / Γ_n(d/2) (James, 1954), the
+    :math:`Vol V_n(ℝᵈ) = ∏_{i=d−n+1}^{d} |S^{i−1}| = 2ⁿ π^{dn/2} / Γ_n(d/2)` (James, 1954), the
     product of the areas of the spheres swept by the successive columns.  For n = 1 it
-    is |S^{d−1}|; for n = d it is the volume of O(d).
+    is :math:`|S^{d−1}|`; for n = d it is the volume of O(d).
 
     Examples
     --------

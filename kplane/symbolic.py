@@ -1,13 +1,13 @@
 """Sympy versions of the k-plane closed forms and constants, and their re-derivations.
 
-Conventions as in :mod:`kplane.closed_forms` (shared/papers/transforms.md §0): d ambient
+Conventions as in :mod:`kplane.closed_forms` (docs/theory/conventions.md): d ambient
 dimension, k plane dimension, n = d − k, R_k f(Θ, t) = ∫_{ℝᵏ} f(Θt + Θ_⊥ s) ds,
 R_k* with the Haar probability measure unless ``measure="surface"`` (mass Vol V_n(ℝᵈ)),
 f̂(ξ) = ∫ f e^{−i⟨ξ,x⟩} dx, filter (−Δ_t)^{k/2}.
 
 The stated closed forms (``gaussian_transform``, ``ball_transform``, ...) are written in
-the module symbols :data:`t` (= |t − Θᵀa|, or |t|), :data:`s` (scale), :data:`r`
-(radius), :data:`amplitude`, :data:`xi` (= |ξ|) and :data:`rho` (= |x|).  The ``derive_*``
+the module symbols :data:`t` (:math:`= |t − Θᵀa|`, or :math:`|t|`), :data:`s` (scale), :data:`r`
+(radius), :data:`amplitude`, :data:`xi` :math:`(= |ξ|)` and :data:`rho` :math:`(= |x|)`.  The ``derive_*``
 functions obtain the same expressions by sympy integration from the definitions (not by
 restating them), and :func:`checks` compares the two, symbolically and against the float
 functions of :mod:`kplane.closed_forms`; ``ridgekit verify`` prints that table.
@@ -48,7 +48,7 @@ __all__ = [
     "checks",
 ]
 
-#: |t − Θᵀa| (the distance of the plane's offset from the projected centre).
+#: :math:`|t − Θᵀa|` (the distance of the plane's offset from the projected centre).
 t = sp.Symbol("t", nonnegative=True)
 #: Scale (standard deviation) of the Gaussian.
 s = sp.Symbol("s", positive=True)
@@ -56,9 +56,9 @@ s = sp.Symbol("s", positive=True)
 r = sp.Symbol("r", positive=True)
 #: Amplitude of the Gaussian.
 amplitude = sp.Symbol("A", real=True)
-#: Frequency |ξ|.
+#: Frequency :math:`|ξ|`.
 xi = sp.Symbol("xi", positive=True)
-#: |x| (backprojections are radial).
+#: :math:`|x|` (backprojections are radial).
 rho = sp.Symbol("rho", nonnegative=True)
 
 _PAIRS = ((2, 1), (3, 1), (3, 2), (4, 1), (4, 2), (4, 3))
@@ -89,7 +89,7 @@ def _int(value, name, minimum=1):
 
 # ----------------------------------------------------------------------- geometry
 def sphere_area(m):
-    """|S^{m−1}| = 2 π^{m/2} / Γ(m/2), the area of the unit sphere in ℝᵐ.
+    """:math:`|S^{m−1}| = 2 π^{m/2} / Γ(m/2)`, the area of the unit sphere in ℝᵐ.
 
     >>> sphere_area(3)
     4*pi
@@ -109,7 +109,7 @@ def ball_volume(m):
 
 
 def stiefel_volume(d, n):
-    """Vol V_n(ℝᵈ) = ∏_{i=d−n+1}^{d} |S^{i−1}| (James' formula), exact; ints only.
+    """:math:`Vol V_n(ℝᵈ) = ∏_{i=d−n+1}^{d} |S^{i−1}|` (James' formula), exact; ints only.
 
     >>> stiefel_volume(3, 2)
     8*pi**2
@@ -128,7 +128,7 @@ def _mass(d, n, measure):
 def inversion_constant(d, k, measure="probability"):
     """c_{d,k} = Γ((d−k)/2) / ((4π)^{k/2} Γ(d/2)), divided by Vol V_n(ℝᵈ) for "surface".
 
-    2310.01233 / derived in shared/papers/transforms.md §1.6; see
+    2310.01233 / derived in docs/theory/kplane.md §Inversion; see
     :func:`derive_inversion_constant` and :func:`derive_normal_constant`.
 
     >>> inversion_constant(3, 2)
@@ -143,7 +143,7 @@ def inversion_constant(d, k, measure="probability"):
 
 
 def normal_multiplier(d, k, measure="probability"):
-    """Fourier multiplier of R_k* R_k: C_{d,k} M |ξ|^{−k} in the symbol :data:`xi`.
+    """Fourier multiplier of R_k* R_k: :math:`C_{d,k} M |ξ|^{−k}` in the symbol :data:`xi`.
 
     >>> normal_multiplier(3, 1)
     pi/xi
@@ -155,7 +155,7 @@ def normal_multiplier(d, k, measure="probability"):
 
 # -------------------------------------------------------------------- transforms
 def gaussian_transform(k):
-    """R_k[A e^{−|x−a|²/(2s²)}](Θ, t) = A (2π s²)^{k/2} e^{−t²/(2s²)}, t = |t − Θᵀa|.
+    """:math:`R_k[A e^{−|x−a|²/(2s²)}](Θ, t) = A (2π s²)^{k/2} e^{−t²/(2s²)}`, :math:`t = |t − Θᵀa|`.
 
     >>> gaussian_transform(2)
     2*pi*A*s**2*exp(-t**2/(2*s**2))
@@ -165,7 +165,7 @@ def gaussian_transform(k):
 
 
 def ball_transform(k):
-    """R_k[1_{|x−a|≤r}](Θ, t) = V_k (r² − t²)_+^{k/2}, as a Piecewise in t = |t − Θᵀa|.
+    """:math:`R_k[1_{|x−a|≤r}](Θ, t) = V_k (r² − t²)_+^{k/2}`, as a Piecewise in :math:`t = |t − Θᵀa|`.
 
     >>> ball_transform(2)
     Piecewise((pi*(r**2 - t**2), r > t), (0, True))
@@ -184,7 +184,7 @@ def _tidy_hyper(expr, expand):
 
 
 def gaussian_backprojection(d, k, measure="probability", expand=True):
-    """R_k*[e^{−|t|²}](x) = M ₁F₁(n/2; d/2; −ρ²), ρ = :data:`rho` = |x|.
+    """:math:`R_k*[e^{−|t|²}](x) = M ₁F₁(n/2; d/2; −ρ²)`, ρ = :data:`rho` :math:`= |x|`.
 
     With ``expand`` the hypergeometric function is expanded (``sympy.hyperexpand``) when
     the result is real-looking (erf, exp, Bessel I), else kept as ``hyper``.
@@ -201,7 +201,7 @@ def gaussian_backprojection(d, k, measure="probability", expand=True):
 
 
 def filtered_gaussian_transform(d, k, expand=True):
-    """(−Δ_t)^{k/2}[π^{k/2} e^{−|t|²}] = π^{k/2} 2^k Γ(d/2)/Γ(n/2) ₁F₁(d/2; n/2; −t²).
+    """:math:`(−Δ_t)^{k/2}[π^{k/2} e^{−|t|²}] = π^{k/2} 2^k Γ(d/2)/Γ(n/2) ₁F₁(d/2; n/2; −t²)`.
 
     >>> filtered_gaussian_transform(3, 2)
     2*pi*(1 - 2*t**2)*exp(-t**2)
@@ -217,8 +217,8 @@ def filtered_gaussian_transform(d, k, expand=True):
 
 # ------------------------------------------------------------------- derivations
 def derive_sphere_area(m):
-    """|S^{m−1}| from the Gaussian integral: π^{m/2} = (∫ e^{−u²} du)^m
-    = |S^{m−1}| ∫_0^∞ ρ^{m−1} e^{−ρ²} dρ, both integrals done by sympy.
+    """:math:`|S^{m−1}|` from the Gaussian integral: π^{m/2} = (∫ e^{−u²} du)^m
+    :math:`= |S^{m−1}| ∫_0^∞ ρ^{m−1} e^{−ρ²} dρ`, both integrals done by sympy.
 
     >>> derive_sphere_area(3)
     4*pi
@@ -231,10 +231,10 @@ def derive_sphere_area(m):
 
 
 def derive_gaussian_transform(d, k):
-    """R_k of A e^{−|x−a|²/(2s²)} by integrating over the plane coordinates u ∈ ℝᵏ.
+    """R_k of :math:`A e^{−|x−a|²/(2s²)}` by integrating over the plane coordinates u ∈ ℝᵏ.
 
-    On the plane x = Θt + Θ_⊥u + (a-terms), |x − a|² = t² + |u|² with t = |t − Θᵀa|, so
-    R_k f = ∫_{ℝᵏ} A e^{−(t² + |u|²)/(2s²)} du, integrated by sympy one coordinate at a
+    On the plane x = Θt + Θ_⊥u + (a-terms), :math:`|x − a|² = t² + |u|²` with :math:`t = |t − Θᵀa|`, so
+    :math:`R_k f = ∫_{ℝᵏ} A e^{−(t² + |u|²)/(2s²)} du`, integrated by sympy one coordinate at a
     time.
 
     >>> derive_gaussian_transform(3, 2)
@@ -253,7 +253,7 @@ def derive_ball_transform(k):
     """Volume of the slice of the r-ball by a k-plane at distance t from its centre.
 
     The slice is the k-ball of radius R = √(r² − t²) (t < r); in polar coordinates
-    its volume is |S^{k−1}| ∫_0^R ρ^{k−1} dρ, with |S^{k−1}| from
+    its volume is :math:`|S^{k−1}| ∫_0^R ρ^{k−1} dρ`, with :math:`|S^{k−1}|` from
     :func:`derive_sphere_area` and the integral done by sympy.
 
     >>> derive_ball_transform(2)
@@ -268,8 +268,8 @@ def derive_ball_transform(k):
 
 
 def derive_inversion_constant(d, k):
-    """c_{d,k} = |S^{d−1}| / (|S^{n−1}| (2π)^k) with the sphere areas from
-    :func:`derive_sphere_area` (Stiefel polar formula, transforms.md §1.5–1.6).
+    """:math:`c_{d,k} = |S^{d−1}| / (|S^{n−1}| (2π)^k)` with the sphere areas from
+    :func:`derive_sphere_area` (Stiefel polar formula, docs/theory/kplane.md §Polar integration).
 
     >>> derive_inversion_constant(4, 2)
     1/(4*pi)
@@ -280,11 +280,11 @@ def derive_inversion_constant(d, k):
 
 
 def derive_normal_constant(d, k):
-    """C_{d,k} of R_k* R_k (multiplier C |ξ|^{−k}, probability measure), from a Gaussian.
+    """C_{d,k} of R_k* R_k (multiplier :math:`C |ξ|^{−k}`, probability measure), from a Gaussian.
 
-    Independent of the polar formula: R_k[e^{−|x|²}] = π^{k/2} e^{−|t|²}
-    (:func:`derive_gaussian_transform`), so R_k* R_k[e^{−|x|²}](0) = π^{k/2}.  The
-    multiplier form gives (2π)^{−d} ∫ C |ξ|^{−k} π^{d/2} e^{−|ξ|²/4} dξ at x = 0; the
+    Independent of the polar formula: :math:`R_k[e^{−|x|²}] = π^{k/2} e^{−|t|²}`
+    (:func:`derive_gaussian_transform`), so :math:`R_k* R_k[e^{−|x|²}](0) = π^{k/2}`.  The
+    multiplier form gives :math:`(2π)^{−d} ∫ C |ξ|^{−k} π^{d/2} e^{−|ξ|²/4} dξ` at x = 0; the
     radial integral is done by sympy and the equation solved for C.
 
     >>> derive_normal_constant(3, 2)
@@ -301,9 +301,9 @@ def derive_normal_constant(d, k):
 
 
 def derive_filtered_gaussian_transform(d, k):
-    """(−Δ_t)^{k/2}[π^{k/2} e^{−|t|²}] on ℝⁿ by the radial inverse Fourier transform.
+    """:math:`(−Δ_t)^{k/2}[π^{k/2} e^{−|t|²}]` on ℝⁿ by the radial inverse Fourier transform.
 
-    The n-dimensional transform of π^{k/2} e^{−|t|²} is π^{d/2} e^{−w²/4}.  For n = 1 the
+    The n-dimensional transform of :math:`π^{k/2} e^{−|t|²}` is π^{d/2} e^{−w²/4}.  For n = 1 the
     inverse transform is (1/π) ∫_0^∞ w^k π^{d/2} e^{−w²/4} cos(wt) dw; for n ≥ 2 the
     Hankel form (2π)^{−n/2} t^{1−n/2} ∫_0^∞ w^k π^{d/2} e^{−w²/4} J_{n/2−1}(wt) w^{n/2} dw
     (t > 0).  Sympy does the integral; the result is in the positive symbol ``t``.
@@ -348,7 +348,7 @@ _SAMPLE = {t: sp.Rational(3, 10), s: sp.Rational(5, 4), amplitude: sp.Rational(7
 
 def _difference(a, b):
     """simplify(a − b); if sympy cannot reduce it to 0, the difference at three sample
-    points at 30 digits, as a bool (|diff| < 1e-25), so a check never fails only
+    points at 30 digits, as a bool (:math:`|a − b| < 10^{-25}`), so a check never fails only
     because simplify is incomplete."""
     diff = sp.simplify(a - b)
     if diff == 0:
@@ -444,5 +444,5 @@ def checks(pairs=_PAIRS):
     hand = inversion_constant(3, 2) * sp.integrate(
         filtered_gaussian_transform(3, 2).subs(t, a * u) / 2, (u, -1, 1))
     rows.append(Check("hand check (d=3, k=2)", _difference(sp.simplify(hand), sp.exp(-a ** 2)),
-                      "c_{3,2} E_{u∼U[−1,1]} π(2 − 4a²u²)e^{−a²u²} = e^{−a²} (transforms.md §1.7)"))
+                      "c_{3,2} E_{u∼U[−1,1]} π(2 − 4a²u²)e^{−a²u²} = e^{−a²} (docs/theory/kplane.md §Closed forms)"))
     return rows

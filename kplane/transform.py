@@ -1,7 +1,7 @@
 """The k-plane transform, its dual (backprojection) and its filtered-backprojection inverse.
 
-Definitions (2310.01233, Parhi & Unser; conventions of DESIGN.md, [derived] constants in
-shared/papers/transforms.md §1, checked in ``tests/test_transform.py``):
+Definitions (2310.01233, Parhi & Unser; conventions of docs/theory/conventions.md, [derived] constants in
+docs/theory/kplane.md, checked in ``tests/test_transform.py``):
 
 * k-plane transform  R_k f(Θ, t) = ∫_{ℝᵏ} f(Θt + Θ_⊥ s) ds = ∫ f(x) δ(Θᵀx − t) dx,
   Θ ∈ V_n(ℝᵈ) a normal frame, t ∈ ℝⁿ, n = d − k;
@@ -65,7 +65,7 @@ class KPlaneTransform:
         The offset grid, shared by the n offset axes: a regular 1-D grid of values, a
         number T of offsets, or None.  Default: spacing equal to the smallest grid step
         (for point clouds: R/64), covering [−R, R] with R the radius of the
-        circumscribed ball (grid) or max |x| (points).
+        circumscribed ball (grid) or :math:`max |x|` (points).
     k : int
         Plane dimension, 1 ≤ k ≤ d − 1 (n = d − k must match the frames).
     extent : float or sequence of float
@@ -109,14 +109,14 @@ class KPlaneTransform:
 
     *Known limitation (n ≥ 2).*  The separable footprint does not tile the projected
     grid exactly, so planes along rational lattice directions alias: for the X-ray
-    transform in d = 3 along (1, 1, 1)/√3 the maximum relative error for e^{−|x|²} on
+    transform in d = 3 along (1, 1, 1)/√3 the maximum relative error for :math:`e^{−|x|²}` on
     [−4, 4]³ is 6.8 %, 3.5 %, 2.7 % at 24³, 48³, 96³ (a random direction: 5.4 %, 1.4 %,
     0.35 %, second order).  Hyperplanes (n = 1) tile exactly and have no such floor.
 
     Examples
     --------
     Mass conservation (Fourier slice at w = 0): every projection carries the mass of the
-    grid function exactly, here ∫ e^{−|x|²} dx = π^{3/2} up to the tail outside the box.
+    grid function exactly, here :math:`∫ e^{−|x|²} dx = π^{3/2}` up to the tail outside the box.
 
     >>> import numpy as np
     >>> R = KPlaneTransform((48, 48, 48), 20, k=2, extent=4.0)
@@ -302,7 +302,7 @@ class KPlaneTransform:
         """Footprint widths w_c (in offset steps) of a grid cell, per frame and offset axis.
 
         Along offset axis c the cell centres of one grid line along axis a project with
-        spacing h_a|Θ_ac|; the footprint is that spacing for the axis that maximises it
+        spacing :math:`h_a|Θ_ac|`; the footprint is that spacing for the axis that maximises it
         (the dominant axis of the distance-driven model), so that footprints of a line
         of cells tile the offset axis.  Point clouds use w = 1 (hat function: linear
         interpolation in t).
@@ -498,7 +498,7 @@ class KPlaneTransform:
         return out
 
     def filter(self, g, filter_name="ramp"):
-        """Apply (−Δ_t)^{k/2} (multiplier |w|^k, optionally windowed) to transformed data."""
+        """Apply (−Δ_t)^{k/2} (multiplier :math:`|w|^k`, optionally windowed) to transformed data."""
         g = as_float_array(g, "g")
         if g.shape != self.sinogram_shape:
             raise ValueError(f"g must have shape {self.sinogram_shape}, got {g.shape}")
@@ -508,7 +508,7 @@ class KPlaneTransform:
         """Filtered backprojection f = (c_{d,k}/M) R_k^* (−Δ_t)^{k/2} g.
 
         c_{d,k} = Γ((d−k)/2)/((4π)^{k/2} Γ(d/2)) (probability measure; Helgason's k-plane
-        inversion in the normalisation of 2310.01233, [derived] in transforms.md §1.6 and
+        inversion in the normalisation of 2310.01233, [derived] in docs/theory/kplane.md §Inversion and
         checked in the tests), M the total mass of the quadrature weights' measure.  The
         result does not depend on ``measure``.
 

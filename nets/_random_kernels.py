@@ -3,7 +3,7 @@
 Inputs are validated, contiguous float64 / int64 arrays (see :mod:`nets.random_relu`).
 All realisations share flat neuron arrays: realisation ``s`` owns the neurons
 ``starts[s]:starts[s + 1]``.  A neuron is the *corrected* neuron
-r(x) = max(uᵀx − t, 0) with u = sgn(b) w and t = |b| (nets.md §1.1), weight v.
+r(x) = max(uᵀx − t, 0) with u = sgn(b) w and t = |b| (docs/theory/random_relu.md), weight v.
 
 Decorators come from the one policy module :mod:`ridgekit._numba`.  Memory is
 O(neurons + output): no (points × neurons) temporaries.

@@ -1,7 +1,7 @@
 """Activation profiles of shallow networks and the Green's-function constants behind them.
 
 A neuron is ρ(Θᵀx − t) with Θ a d×n frame (n = 1: a direction w ∈ ℝᵈ) and ρ : ℝⁿ → ℝ an
-*activation profile* (transforms.md §1.2: ρ takes the n = d − k codimension inputs).  In
+*activation profile* (docs/theory/kplane.md §Planes and frames: ρ takes the n = d − k codimension inputs).  In
 the Banach spaces of Parhi & Unser (arXiv 2310.03696) the natural atoms are fundamental
 solutions ρ_L of L = (−Δ)^{g/2} on ℝⁿ, normalised so that (−Δ)^{g/2} ρ_L = δ.  The
 profiles below are the *raw* shapes used in practice (``|y|``, ``|y|^p``,
@@ -10,9 +10,9 @@ profiles below are the *raw* shapes used in practice (``|y|``, ``|y|^p``,
     raw profile = κ · ρ_L   modulo polynomials in the null space of (−Δ)^{g/2},
 
 so that a neuron v·raw(Θᵀx − t) is the atom ρ_L with coefficient κ v and contributes
-|κ v| to the variation norm (:meth:`Activation.green_scale`).
+:math:`|κ v|` to the variation norm (:meth:`Activation.green_scale`).
 
-Green's-function constants [derived, see :func:`green_constant`; transforms.md §2.2 lists
+Green's-function constants [derived, see :func:`green_constant`; docs/theory/multivariate.md lists
 them as a derivation, verified here in ``tests/test_norms.py`` by pairing with
 (−Δ)^{g/2} of a Gaussian computed in mpmath and, for even g, symbolically by the flux of
 the radial Laplacian in :mod:`radon.symbolic_norms`].
@@ -44,10 +44,10 @@ def green_constant(n: int, g: float) -> tuple[float, bool]:
     """Constant C of the fundamental solution of (−Δ)^{g/2} on ℝⁿ.
 
     With the Fourier convention f̂(ξ) = ∫ f e^{−i⟨ξ,x⟩} dx, the function ρ with
-    ρ̂(ξ) = |ξ|^{−g} (modulo polynomials) is
+    :math:`ρ̂(ξ) = |ξ|^{−g}` (modulo polynomials) is
 
-    * ρ(y) = C |y|^{g−n},  C = Γ((n−g)/2) / (2^g π^{n/2} Γ(g/2)),  if g − n ∉ 2ℕ₀;
-    * ρ(y) = C |y|^{g−n} log|y|,
+    * :math:`ρ(y) = C |y|^{g−n}`,  C = Γ((n−g)/2) / (2^g π^{n/2} Γ(g/2)),  if g − n ∉ 2ℕ₀;
+    * :math:`ρ(y) = C |y|^{g−n} log|y|`,
       C = (−1)^{1+(g−n)/2} / (2^{g−1} π^{n/2} Γ(g/2) ((g−n)/2)!),  if g − n ∈ 2ℕ₀.
 
     Parameters
@@ -66,16 +66,16 @@ def green_constant(n: int, g: float) -> tuple[float, bool]:
     Notes
     -----
     [derived] The first case is the Riesz-potential formula (the Fourier transform of
-    |y|^{λ} is 2^{λ+n} π^{n/2} Γ((λ+n)/2)/Γ(−λ/2) |ξ|^{−λ−n}, λ = g − n); the log case is
-    its finite part at the poles λ ∈ 2ℕ₀.  transforms.md §2.2 states both as [derived];
+    :math:`|y|^{λ}` is :math:`2^{λ+n} π^{n/2} Γ((λ+n)/2)/Γ(−λ/2) |ξ|^{−λ−n}`, λ = g − n); the log case is
+    its finite part at the poles λ ∈ 2ℕ₀.  docs/theory/multivariate.md states both as [derived];
     they are re-checked in ``tests/test_norms.py`` (mpmath pairing) and in
     :func:`radon.symbolic_norms.check_fundamental_solution` (radial flux, even g).
 
     Examples
     --------
-    The classical cases: −|y|/2 in ℝ (ReLU modulo affine), 1/(4π|y|) in ℝ³, the norm
-    activation −|y|/(2π) in ℝ² (g = 3), −|y|/(8π) in ℝ³ (g = 4) and the thin plate
-    |y|² log|y| / (8π) in ℝ²:
+    The classical cases: :math:`−|y|/2` in ℝ (ReLU modulo affine), :math:`1/(4π|y|)` in ℝ³, the norm
+    activation :math:`−|y|/(2π)` in ℝ² (g = 3), :math:`−|y|/(8π)` in ℝ³ (g = 4) and the thin plate
+    :math:`|y|² log|y| / (8π)` in ℝ²:
 
     >>> import math
     >>> [round(green_constant(n, g)[0] * k, 12) for n, g, k in
@@ -103,7 +103,7 @@ def green_constant(n: int, g: float) -> tuple[float, bool]:
 def fundamental_solution(y, g: float) -> np.ndarray:
     """Evaluate the fundamental solution ρ of (−Δ)^{g/2} on ℝⁿ at points ``y`` of shape (..., n).
 
-    ρ = C |y|^{g−n} (or C |y|^{g−n} log|y|), C from :func:`green_constant`; the value at
+    :math:`ρ = C |y|^{g−n}` (or :math:`C |y|^{g−n} log|y|`), C from :func:`green_constant`; the value at
     y = 0 is 0 when g > n and inf/−inf otherwise.
 
     Examples
@@ -167,7 +167,7 @@ class Activation:
         """κ with profile = κ ρ_L modulo the null space of L = (−Δ)^{g/2} on ℝⁿ.
 
         A neuron v·ρ(Θᵀx − t) is the atom ρ_L(Θᵀx − t) with coefficient κ v, so its
-        variation norm is |κ v| (transforms.md §2.2).
+        variation norm is :math:`|κ v| (docs/theory/multivariate.md)`.
         """
         g = self.green_order(n)
         if g is None:
@@ -189,8 +189,8 @@ class Activation:
 class ReLU(Activation):
     """ρ(z) = max(z, 0) on ℝ (n = 1).
 
-    ReLU(z) = |z|/2 + z/2 and −|z|/2 is the fundamental solution of −d²/dz² (g = 2), so
-    ReLU = −ρ_L + affine: κ = −1 and a unit neuron has norm 1 (transforms.md §4.2).
+    :math:`ReLU(z) = |z|/2 + z/2` and :math:`−|z|/2` is the fundamental solution of −d²/dz² (g = 2), so
+    ReLU = −ρ_L + affine: κ = −1 and a unit neuron has norm 1 (docs/theory/rnorm.md).
 
     Examples
     --------
@@ -228,7 +228,7 @@ class NormActivation(Activation):
     """ρ(y) = ‖y‖₂ on ℝⁿ (the "norm activation" of arXiv 2310.03696).
 
     ‖y‖ is C⁻¹ times the fundamental solution of (−Δ)^{(n+1)/2} on ℝⁿ,
-    C = −1/(2ⁿ π^{(n−1)/2} Γ((n+1)/2)) (transforms.md §2.2, [derived]).
+    C = −1/(2ⁿ π^{(n−1)/2} Γ((n+1)/2)) (docs/theory/multivariate.md, [derived]).
 
     Examples
     --------
@@ -257,7 +257,7 @@ class NormActivation(Activation):
 
 
 class Polyharmonic(Activation):
-    """Polyharmonic profile of order g: ρ(y) = |y|^{g−n} (log|y| if g − n ∈ 2ℕ₀) on ℝⁿ.
+    """Polyharmonic profile of order g: :math:`ρ(y) = |y|^{g−n} (log|y| if g − n ∈ 2ℕ₀)` on ℝⁿ.
 
     The raw profile of the fundamental solution of (−Δ)^{g/2} on ℝⁿ (classical
     polyharmonic splines: g = 2m, L = (−Δ)^m).  Requires g > n so that ρ is continuous.
@@ -323,7 +323,7 @@ class Polyharmonic(Activation):
         return None
 
     def homogeneity(self, n):
-        """Degree p = g − n of |y|^p (the log form is homogeneous modulo polynomials)."""
+        """Degree p = g − n of :math:`|y|^p` (the log form is homogeneous modulo polynomials)."""
         return self._power(n)
 
     def green_order(self, n):
@@ -331,9 +331,9 @@ class Polyharmonic(Activation):
 
 
 class ThinPlate(Polyharmonic):
-    """Thin-plate profile |y|² log|y| on ℝ² (:class:`Polyharmonic` with g = 4, n = 2).
+    """Thin-plate profile :math:`|y|² log|y|` on ℝ² (:class:`Polyharmonic` with g = 4, n = 2).
 
-    Green's constant 1/(8π): (−Δ)² [|y|² log|y| / (8π)] = δ on ℝ².
+    Green's constant 1/(8π): :math:`(−Δ)² [|y|² log|y| / (8π)] = δ` on ℝ².
 
     Examples
     --------

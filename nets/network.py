@@ -4,14 +4,14 @@ f(x) = Σᵢ Vᵢ ρ(Wᵢ x − bᵢ) + p(x), with
 
 * scalar neurons: W (m, d) rows wᵢ, offsets b (m,), ρ(wᵢᵀx − bᵢ) (the Radon case k = d − 1);
 * k-plane neurons: W (m, d, n) frames Θᵢ, offsets b (m, n), ρ(Θᵢᵀx − bᵢ) with ρ : ℝⁿ → ℝ
-  (transforms.md §1.2: n = d − k is the codimension, the number of inputs of ρ);
+  (docs/theory/kplane.md §Planes and frames: n = d − k is the codimension, the number of inputs of ρ);
 * output weights V (m,) (scalar output) or (m, D);
 * p a polynomial "skip" part: affine (c0 (D,), C (d, D)) for ReLU, or the null-space
   polynomials of a polyharmonic activation (monomials with integer powers).
 
-The norms follow transforms.md §2.2 and §4.2 (R-norm with γ_d = 1/(2(2π)^{d−1}) and the
-surface measure: a unit ReLU neuron has norm 1), nets.md §2 (vector-valued variation
-norm of arXiv 2305.16534) and experiments.md §1 (weighted variation of arXiv 2506.20779).
+The norms follow docs/theory/multivariate.md and §4.2 (R-norm with γ_d = 1/(2(2π)^{d−1}) and the
+surface measure: a unit ReLU neuron has norm 1), docs/theory/vv.md (vector-valued variation
+norm of arXiv 2305.16534) and docs/theory/flat_minima.md (weighted variation of arXiv 2506.20779).
 """
 
 from __future__ import annotations
@@ -319,7 +319,7 @@ class ShallowNetwork:
 
     # ------------------------------------------------------------------ canonical form
     def canonical(self, domain=None, *, tol: float = 1e-12, atol: float = 0.0) -> ShallowNetwork:
-        """The same function with canonical neurons (transforms.md §1.2, §2.2, §4.2).
+        """The same function with canonical neurons (docs/theory/kplane.md §Planes and frames, §2.2, §4.2).
 
         ReLU (scalar neurons): unit directions with ‖wᵢ‖ moved to Vᵢ (positive
         homogeneity), duplicates (same (u, t) up to ``tol``) merged, antipodal pairs
@@ -334,7 +334,7 @@ class ShallowNetwork:
 
         Parameters
         ----------
-        domain : None, radon.norms.Ball, radon.norms.Cube or ("ball"|"cube", size)
+        domain : None, radon.norms.Ball, radon.norms.Cube or (``"ball"`` or ``"cube"``, size)
             Only for ReLU networks; the function is then unchanged *on the domain*.
         tol : float
             Merge tolerance.
@@ -421,7 +421,7 @@ class ShallowNetwork:
         """Σᵢ ‖vᵢ‖₂ ‖Wᵢ‖ (Frobenius for frames), for 1-homogeneous activations.
 
         Parameter-dependent; equals :meth:`rtv_seminorm` for distinct, non-antipodal ReLU
-        neurons (transforms.md §4.2).
+        neurons (docs/theory/rnorm.md).
 
         Examples
         --------
@@ -444,8 +444,8 @@ class ShallowNetwork:
         For a 1-homogeneous activation, (vᵢ, Wᵢ, bᵢ) → (vᵢ/τᵢ, τᵢWᵢ, τᵢbᵢ) leaves f unchanged
         and min_τ ½(‖v‖²/τ² + τ²‖w̃‖²) = ‖v‖‖w̃‖ (AM–GM, τ² = ‖v‖/‖w̃‖), so the balanced
         network's weight decay equals the path norm Σ‖vᵢ‖‖Wᵢ‖ (``include_bias=False``) or
-        the vector-valued variation norm Σ‖vᵢ‖‖(Wᵢ, bᵢ)‖ (``include_bias=True``; nets.md
-        §2, [derived]).  Neurons with vᵢ = 0 are removed.
+        the vector-valued variation norm Σ‖vᵢ‖‖(Wᵢ, bᵢ)‖ (``include_bias=True``;
+        docs/theory/vv.md, [derived]).  Neurons with vᵢ = 0 are removed.
 
         Examples
         --------
@@ -476,7 +476,7 @@ class ShallowNetwork:
 
         The bias sits inside the inner Euclidean norm ([code] joeshenouda/vv-spaces-nn-width,
         neuron_sharing_exp.ipynb: neurons are homogeneous on S^d, (wᵢ, bᵢ) renormalised to
-        unit norm; nets.md §2).  Parameter-dependent: it is the value of the regulariser,
+        unit norm; docs/theory/vv.md).  Parameter-dependent: it is the value of the regulariser,
         minimised over rescalings by :meth:`rebalance` (``include_bias=True``).
 
         Examples
@@ -489,17 +489,17 @@ class ShallowNetwork:
         return float(np.linalg.norm(self._V2(), axis=1) @ wb)
 
     def rtv_seminorm(self, domain=None, *, tol: float = 1e-12) -> float:
-        """Second-order Radon-domain TV of a ReLU network (the R-norm; transforms.md §4.2).
+        """Second-order Radon-domain TV of a ReLU network (the R-norm; docs/theory/rnorm.md).
 
-        ‖f‖_R = Σⱼ ‖aⱼ‖₂ over the canonical atoms: Σ |vᵢ|‖wᵢ‖ for distinct, non-antipodal
-        neurons, |a + a′| for an antipodal pair, 0 for affine functions; for vector
+        ‖f‖_R = Σⱼ ‖aⱼ‖₂ over the canonical atoms: :math:`Σ |vᵢ|‖wᵢ‖` for distinct, non-antipodal
+        neurons, :math:`|a + a′|` for an antipodal pair, 0 for affine functions; for vector
         outputs Σ ‖vᵢ‖₂‖wᵢ‖ (arXiv 2305.16534 with unregularised bias).  Normalisation
         γ_d = 1/(2(2π)^{d−1}), surface measure: a unit neuron has norm 1.  With ``domain``
         the neurons affine on it are free (the variation norm on a bounded domain).
 
         Examples
         --------
-        An antipodal pair a[z]₊ + a′[−z]₊ costs |a + a′|, duplicates add up:
+        An antipodal pair a[z]₊ + a′[−z]₊ costs :math:`|a + a′|`, duplicates add up:
 
         >>> ShallowNetwork([[1.0], [-1.0]], [0.0, 0.0], [2.0, 3.0]).rtv_seminorm()
         5.0
@@ -515,17 +515,17 @@ class ShallowNetwork:
         return float(np.sum(np.linalg.norm(c._V2(), axis=1)))
 
     def kplane_norm(self, *, tol: float = 1e-12) -> float:
-        """Σⱼ |κ| ‖vⱼ‖ over distinct k-planes: the norm of arXiv 2310.03696 for finite networks.
+        """:math:`Σⱼ |κ| ‖vⱼ‖` over distinct k-planes: the norm of arXiv 2310.03696 for finite networks.
 
         After :meth:`canonical` each neuron v·ρ(Θᵀx − t) is the atom ρ_L(Θᵀx − t) with
         coefficient κ v, where ρ = κ ρ_L modulo null-space polynomials and ρ_L is the
-        fundamental solution of L = (−Δ)^{g/2} on ℝⁿ (transforms.md §2.2, [derived]; the
+        fundamental solution of L = (−Δ)^{g/2} on ℝⁿ (docs/theory/multivariate.md, [derived]; the
         constant κ is :meth:`nets.activations.Activation.green_scale`).  For radial ρ the
         atoms (ΘO, Oᵀt) coincide (isotropy).  For ReLU it equals :meth:`rtv_seminorm`.
 
         Examples
         --------
-        |z| = [z]₊ + [−z]₊: as a "norm" neuron (n = 1, κ = −2) or as an antipodal ReLU pair,
+        :math:`|z| = [z]₊ + [−z]₊`: as a "norm" neuron (n = 1, κ = −2) or as an antipodal ReLU pair,
         norm 2 both ways:
 
         >>> ShallowNetwork([[[1.0]]], [[0.0]], [1.0], activation="norm").kplane_norm()
@@ -540,7 +540,7 @@ class ShallowNetwork:
         return float(kappa * np.sum(np.linalg.norm(c._V2(), axis=1)))
 
     def weighted_variation(self, g="one", *, domain=None, X=None, tol: float = 1e-12) -> float:
-        """|f|_{V_g} = Σⱼ ‖aⱼ‖ g(uⱼ, tⱼ) over canonical atoms on a bounded domain.
+        """:math:`|f|_{V_g} = Σⱼ ‖aⱼ‖ g(uⱼ, tⱼ)` over canonical atoms on a bounded domain.
 
         (arXiv 2506.20779, Example 3.1 [paper]; DeVore, Nowak, Parhi, Siegel arXiv
         2307.15772 for weighted variation spaces.)  Neurons whose hyperplane misses the
@@ -550,12 +550,12 @@ class ShallowNetwork:
         ----------
         g : callable, "one", "stable" or "data"
             A vectorised weight g(U (K, d), T (K,)) → (K,) ≥ 0; "one": g ≡ 1 (the variation
-            norm on the domain); "stable": (1 − |t|)₊^{d+2}, the canonical weight of
+            norm on the domain); "stable": :math:`(1 − |t|)₊^{d+2}`, the canonical weight of
             2506.20779 for the unit ball [paper]; "data": the data-dependent weight of
             2506.20779 computed from the sample ``X`` (:func:`radon.norms.data_weight`,
             multivariate form [unverified]).  DeVore et al.'s domain weight is not
             implemented (its definition was not available).
-        domain : Ball, Cube or ("ball"|"cube", size); default the unit ball.
+        domain : Ball, Cube or (``"ball"`` or ``"cube"``, size); default the unit ball.
         X : array (N, d), required for g="data".
         """
         if not isinstance(self.activation, ReLU):

@@ -63,7 +63,7 @@ class GaussianityTest(NamedTuple):
 
 
 class StableFit(NamedTuple):
-    """Symmetric α-stable fit: E e^{iξV} = exp(−(scale |ξ|)^α)."""
+    """Symmetric α-stable fit: :math:`E e^{iξV} = exp(−(scale |ξ|)^α)`."""
 
     alpha: float
     scale: float
@@ -214,7 +214,7 @@ def gaussianity_test(values, *, mean=None, variance=None) -> GaussianityTest:
 def fit_symmetric_stable(values, *, xi=None) -> StableFit:
     """Fit (α, scale) of a symmetric α-stable sample by its empirical characteristic function.
 
-    For SαS, log(−log|φ(ξ)|) = α log scale + α log ξ; regress the empirical version on
+    For SαS, :math:`log(−log|φ(ξ)|) = α log` scale + α log ξ; regress the empirical version on
     log ξ (Koutrouvelis 1980) at ξ_k = k/(10 s̃), k = 1..10, s̃ a robust scale (half the
     interquartile range), unless ``xi`` is given.
 

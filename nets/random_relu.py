@@ -1,10 +1,10 @@
 """Random ReLU networks with Poisson width as non-Gaussian processes (arXiv 2405.10229).
 
-The process (nets.md §1.1; [paper] for the form, Eq. (2) of arXiv 2405.10229; the explicit
+The process (docs/theory/random_relu.md; [paper] for the form, Eq. (2) of arXiv 2405.10229; the explicit
 construction is [derived]):
 
     s(x) = Σ_k v_k r_{w_k, b_k}(x),   r_{w,b}(x) = ReLU(wᵀx − b) − ReLU(−b) − 1{b<0} wᵀx
-                                               = ReLU(sgn(b) wᵀx − |b|),
+                                               :math:`= ReLU(sgn(b) wᵀx − |b|)`,
 
 where {(w_k, b_k)} is a Poisson point process on S^{d−1} × ℝ with intensity λ ν(dw) db and
 the v_k are i.i.d. with law P_V.  The correction (minus the first-order Taylor expansion
@@ -12,18 +12,18 @@ of each neuron at 0) gives the boundary conditions s(0) = 0 and ∇s(0) = 0, the
 origin-centred ones compatible with isotropy and self-similarity about 0.
 
 **Sphere measure.**  ν is the uniform measure on S^{d−1}, normalised by ``measure``:
-``"probability"`` (ν(S^{d−1}) = 1; default) or ``"surface"`` (ν(S^{d−1}) = |S^{d−1}|, the
+``"probability"`` (ν(S^{d−1}) = 1; default) or ``"surface"`` :math:`(ν(S^{d−1}) = |S^{d−1}|`, the
 Radon-domain convention of :mod:`radon` and :mod:`kplane`).  The normalisation used by
 arXiv 2405.10229 could *not* be read (only its abstract and §1 were available to us), so
 it is an explicit argument.  With ``"probability"`` the expected number of neurons whose
 threshold meets a ball of radius R is λ · 2R, i.e. λ times the ball's mean width, which
 matches condition 2 of the paper's §1 ("λ times a property of the geometry of the
 volume"); that is why it is the default.  ``"surface"`` multiplies every formula below by
-|S^{d−1}| = 2π^{d/2}/Γ(d/2) (equivalently, replaces λ by λ|S^{d−1}|).
+:math:`|S^{d−1}| = 2π^{d/2}/Γ(d/2)` (equivalently, replaces λ by :math:`λ|S^{d−1}|`).
 
 **Closed forms** ([derived]; derivation in :mod:`nets.random_symbolic`, checked there
 with sympy and mpmath, and against Monte Carlo in tests/test_random_relu.py).  With
-C_p(d) = ∫ |w₁|^p dν(w) = m_ν Γ(d/2) Γ((p+1)/2) / (√π Γ((d+p)/2)) (m_ν = ν(S^{d−1})):
+:math:`C_p(d) = ∫ |w₁|^p dν(w) = m_ν Γ(d/2) Γ((p+1)/2) / (√π Γ((d+p)/2)) (m_ν = ν(S^{d−1}))`:
 
 * E s(x) = λ E[V] C_2(d) ‖x‖² / 2;
 * Cov(s(x), s(y)) = λ E[V²] C_3(d) · [ (‖x−y‖³ − ‖x‖³ − ‖y‖³)/12 + xᵀy (‖x‖ + ‖y‖)/4 ]
@@ -34,7 +34,7 @@ C_p(d) = ∫ |w₁|^p dν(w) = m_ν Γ(d/2) Γ((p+1)/2) / (√π Γ((d+p)/2)) (m
   uncorrelated;
 * P(s(x) = 0) = exp(−λ (1 − P(V = 0)) C_1(d) ‖x‖) (no active neuron with v ≠ 0; given
   one, the sum vanishes with probability 0 because the offsets are continuous);
-* symmetric α-stable weights, scale γ (E e^{iξV} = e^{−γ^α |ξ|^α}): s(x) given the Poisson
+* symmetric α-stable weights, scale :math:`γ (E e^{iξV} = e^{−γ^α |ξ|^α})`: s(x) given the Poisson
   points is SαS with scale γ (Σ r_k(x)^α)^{1/α}; with V = λ^{−1/α} V₀ and λ → ∞ the law
   tends to SαS with scale γ (C_{α+1}(d)/(α+1))^{1/α} ‖x‖^{1+1/α}
   (:meth:`RandomReLUProcess.stable_limit_scale`); with V = V₀/√λ, E V₀² < ∞, to the
@@ -60,10 +60,10 @@ _LAWS = ("gaussian", "rademacher", "laplace", "uniform", "stable")
 
 
 def sphere_moment(p, d: int, measure: str = "probability") -> float:
-    """C_p(d) = ∫_{S^{d−1}} |w₁|^p dν(w).
+    """:math:`C_p(d) = ∫_{S^{d−1}} |w₁|^p dν(w)`.
 
     For ``"probability"``: Γ(d/2) Γ((p+1)/2) / (√π Γ((d+p)/2)) (the law of w₁² is
-    Beta(1/2, (d−1)/2)); ``"surface"`` multiplies by |S^{d−1}|.  [derived]
+    Beta(1/2, (d−1)/2)); ``"surface"`` multiplies by :math:`|S^{d−1}|`.  [derived]
 
     Examples
     --------
@@ -82,7 +82,7 @@ def sphere_moment(p, d: int, measure: str = "probability") -> float:
 
 
 def symmetric_stable_rvs(alpha, size, rng=None, scale=1.0) -> np.ndarray:
-    """Symmetric α-stable samples with E e^{iξV} = exp(−(scale·|ξ|)^α).
+    """Symmetric α-stable samples with :math:`E e^{iξV} = exp(−(scale·|ξ|)^α)`.
 
     Chambers–Mallows–Stuck (1976) for β = 0: with U ~ Unif(−π/2, π/2), W ~ Exp(1),
     V = sin(αU)/cos(U)^{1/α} · (cos((1−α)U)/W)^{(1−α)/α}.  α = 2 gives N(0, 2 scale²),
@@ -119,9 +119,9 @@ class WeightLaw:
     Parameters
     ----------
     weights : {"gaussian", "rademacher", "laplace", "uniform", "stable"} or scipy.stats frozen distribution
-        "gaussian": N(0, scale²); "rademacher": ±scale; "laplace": density e^{−|v|/scale}/(2 scale);
+        "gaussian": N(0, scale²); "rademacher": ±scale; "laplace": density :math:`e^{−|v|/scale}/(2 scale)`;
         "uniform": Unif(−scale, scale); "stable": symmetric α-stable with
-        E e^{iξV} = exp(−(scale |ξ|)^α).  A frozen scipy distribution (``scipy.stats.t(3)``)
+        :math:`E e^{iξV} = exp(−(scale |ξ|)^α)`.  A frozen scipy distribution (``scipy.stats.t(3)``)
         is sampled with its ``rvs`` and its moments are taken from ``mean``/``var``.
     scale : float > 0
         Scale of the named laws (ignored for scipy distributions).
@@ -205,7 +205,7 @@ class WeightLaw:
 class RandomReLUProcess:
     """Random ReLU network with Poisson width (arXiv 2405.10229, Eq. (2) of §1).
 
-    s(x) = Σ_k v_k ReLU(sgn(b_k) w_kᵀx − |b_k|): Poisson points (w_k, b_k) on S^{d−1} × ℝ
+    :math:`s(x) = Σ_k v_k ReLU(sgn(b_k) w_kᵀx − |b_k|)`: Poisson points (w_k, b_k) on S^{d−1} × ℝ
     with intensity λ ν(dw) db, i.i.d. weights v_k ~ P_V, neurons corrected so that
     s(0) = 0 and ∇s(0) = 0 (see the module docstring for the derivation and all closed
     forms).
@@ -224,7 +224,7 @@ class RandomReLUProcess:
         radius R is λ · 2R (λ times its mean width).
     radius : float > 0
         R, the domain ball B_R = {‖x‖ ≤ R} of :meth:`sample`.  Only neurons with
-        |b| < R are non-zero on B_R, so realisations on B_R are exact finite networks;
+        :math:`|b| < R` are non-zero on B_R, so realisations on B_R are exact finite networks;
         the law on B_R is the restriction of the law on any larger ball.
     scale, alpha : float
         Parameters of the named weight laws (:class:`WeightLaw`).
@@ -353,7 +353,7 @@ class RandomReLUProcess:
 
         γ (λ C_{α+1}(d)/(α+1))^{1/α} ‖x‖^{1+1/α} with γ the current weight scale, i.e.
         γ₀ (C_{α+1}(d)/(α+1))^{1/α} ‖x‖^{1+1/α} when the scale is γ₀ λ^{−1/α}
-        ([derived]: ∫_ℝ r(a,b)^α db = |a|^{α+1}/(α+1)).  Only for weights="stable".
+        ([derived]: :math:`∫_ℝ r(a,b)^α db = |a|^{α+1}/(α+1)`).  Only for weights="stable".
         """
         if self.law.name != "stable":
             raise ValueError(f"stable_limit_scale needs weights='stable', got {self.law!r}")
@@ -364,7 +364,7 @@ class RandomReLUProcess:
 
     # ------------------------------------------------------------------ sampling
     def _draw(self, size, radius, rng):
-        """Flat neuron arrays (U signed directions, T = |b|, V) and starts (size + 1,)."""
+        """Flat neuron arrays (U signed directions, :math:`T = |b|`, V) and starts (size + 1,)."""
         counts = rng.poisson(self.expected_width(radius), size)
         starts = np.zeros(size + 1, dtype=np.int64)
         np.cumsum(counts, out=starts[1:])
@@ -392,7 +392,7 @@ class RandomReLUProcess:
             Number of realisations; None returns one network, an int a list.
         rng : None, int or numpy.random.Generator
         form : {"corrected", "raw"}
-            "corrected": neurons ReLU(sgn(b) wᵀx − |b|), no skip part.  "raw": neurons
+            "corrected": neurons :math:`ReLU(sgn(b) wᵀx − |b|)`, no skip part.  "raw": neurons
             ReLU(wᵀx − b) plus the affine correction −Σ v (ReLU(−b) + 1{b<0} wᵀx) as the
             skip part (Eq. (2) of the paper).  Both are the same function.
         """

@@ -6,14 +6,14 @@ restated ([derived]; the paper's own statement could not be read, see
 
 1. **Campbell's formula** for the Poisson sum s(x) = Σ v_k r_{w_k,b_k}(x) with intensity
    λ ν(dw) db and E[V] = 0:  E[s(x)s(y)] = λ E[V²] ∫_{S^{d−1}} k(wᵀx, wᵀy) dν(w), with
-   the *neuron kernel* k(a, c) = ∫_ℝ r(a, b) r(c, b) db and r(a, b) = ReLU(sgn(b) a − |b|).
+   the *neuron kernel* k(a, c) = ∫_ℝ r(a, b) r(c, b) db and r(a, b) = :math:`ReLU(sgn(b) a − |b|)`.
 2. **Neuron kernel** (:func:`derive_neuron_kernel`): sympy integrates the definition in
    each sign/order region of (a, c).  It equals
-   (|a−c|³ − |a|³ − |c|³)/12 + ac(|a|+|c|)/4 in every region (a check, not an input).
+   :math:`(|a−c|³ − |a|³ − |c|³)/12 + ac(|a|+|c|)/4` in every region (a check, not an input).
 3. **d = 1** (:func:`autocovariance_symbolic` with d = 1): ν = (m_ν/2)(δ₊₁ + δ₋₁), and the
    result is assembled as a Piecewise in (x, y) from the region integrals of step 2.
-4. **Sphere averages** (d ≥ 2): ∫|wᵀz|³ dν = C₃(d)‖z‖³ with C₃ integrated from the marginal
-   density of w₁, ∝ (1 − t²)^{(d−3)/2} on [−1, 1]; ∫(wᵀx)|wᵀx|(wᵀy) dν = C₃(d)‖x‖ xᵀy
+4. **Sphere averages** (d ≥ 2): :math:`∫|wᵀz|³ dν = C₃(d)‖z‖³` with C₃ integrated from the marginal
+   density of w₁, ∝ (1 − t²)^{(d−3)/2} on [−1, 1]; :math:`∫(wᵀx)|wᵀx|(wᵀy) dν = C₃(d)‖x‖ xᵀy`
    (rotate x to ‖x‖e₁; the e₂-component of y multiplies an integral that sympy evaluates
    to 0 from the (w₁, w₂) marginal).  Hence, with xᵀy = (‖x‖² + ‖y‖² − ‖x−y‖²)/2,
    E[s(x)s(y)] = λE[V²]C₃(d)[(‖x−y‖³ − ‖x‖³ − ‖y‖³)/12 + xᵀy(‖x‖+‖y‖)/4].
@@ -66,12 +66,12 @@ def _mass(d, measure):
 
 
 def neuron_kernel_closed_form(a=_a, c=_c):
-    """(|a−c|³ − |a|³ − |c|³)/12 + a c (|a| + |c|)/4, the stated form of k(a, c)."""
+    """:math:`(|a−c|³ − |a|³ − |c|³)/12 + a c (|a| + |c|)/4`, the stated form of k(a, c)."""
     return (sp.Abs(a - c) ** 3 - sp.Abs(a) ** 3 - sp.Abs(c) ** 3) / 12 + a * c * (sp.Abs(a) + sp.Abs(c)) / 4
 
 
 def _kernel_integral(a, c):
-    """∫_ℝ r(a,b) r(c,b) db from the definition r(a,b) = ReLU(sgn(b) a − |b|):
+    """∫_ℝ r(a,b) r(c,b) db from the definition r(a,b) = :math:`ReLU(sgn(b) a − |b|)`:
     b > 0 gives max(a − b, 0), b < 0 gives max(b − a, 0)."""
     pos = (sp.Max(a - _b, 0) * sp.Max(c - _b, 0)).rewrite(sp.Piecewise)
     neg = (sp.Max(_b - a, 0) * sp.Max(_b - c, 0)).rewrite(sp.Piecewise)
@@ -108,7 +108,7 @@ def derive_neuron_kernel():
 
 
 def derive_sphere_moment(p, d, measure="probability"):
-    """C_p(d) = ∫_{S^{d−1}} |w₁|^p dν by sympy: w₁ has density ∝ (1 − t²)^{(d−3)/2} on
+    """:math:`C_p(d) = ∫_{S^{d−1}} |w₁|^p dν` by sympy: w₁ has density ∝ (1 − t²)^{(d−3)/2} on
     [−1, 1] (d ≥ 2), i.e. w₁ = sin θ with density ∝ cos^{d−2} θ on (−π/2, π/2) (the
     trigonometric form integrates fast for integer p, d); for d = 1,
     ν = (m_ν/2)(δ₊₁ + δ₋₁) and C_p = m_ν.
@@ -129,11 +129,11 @@ def derive_sphere_moment(p, d, measure="probability"):
 
 
 def derive_cross_average(d):
-    """E_ν[w₁|w₁| w₂] / m_ν for the uniform law on S^{d−1}, d ≥ 2, integrated by sympy.
+    """:math:`E_ν[w₁|w₁| w₂] / m_ν` for the uniform law on S^{d−1}, d ≥ 2, integrated by sympy.
 
     d = 2: w = (cos θ, sin θ); d ≥ 3: (w₁, w₂) has density ∝ (1 − t₁² − t₂²)^{(d−4)/2} on
     the unit disk, integrated in t₂ first.  The result is 0, so the y-component
-    orthogonal to x drops out of ∫(wᵀx)|wᵀx|(wᵀy) dν.
+    orthogonal to x drops out of :math:`∫(wᵀx)|wᵀx|(wᵀy) dν`.
 
     Examples
     --------

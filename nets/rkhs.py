@@ -1,16 +1,16 @@
 """Gaussian RKHS norms and the RKHS / neural-network gap (Kumar, Parhi, Belkin, arXiv 2502.16331).
 
-Kernel k(x, y) = exp(−|x − y|²/(2σ²)).  A finite sum of Gaussians f = Σⱼ cⱼ k(·, xⱼ) has
+Kernel :math:`k(x, y) = exp(−|x − y|²/(2σ²))`.  A finite sum of Gaussians f = Σⱼ cⱼ k(·, xⱼ) has
 RKHS norm ‖f‖²_H = cᵀKc, K = (k(xᵢ, xⱼ)) (reproducing property).
 
-**[unverified construction]** Only the abstract of 2502.16331 was readable (transforms.md
-§4.3); the paper's own construction could not be checked.  Implemented here is the
-construction of transforms.md §4.3: centres xⱼ = j L e₁ (spacing L ≫ σ), coefficients
+**[unverified construction]** Only the abstract of 2502.16331 was readable (docs/theory/rnorm.md
+§Gaussian RKHS gap); the paper's own construction could not be checked.  Implemented here is the
+construction of docs/theory/rnorm.md §Gaussian RKHS gap: centres xⱼ = j L e₁ (spacing L ≫ σ), coefficients
 cⱼ = 1/j, j = 1..N.  What is mathematically true of it, and tested:
 
 * ‖f_N‖²_H = cᵀKc ≤ λ_max(K) Σ cⱼ² ≤ (1 + 2Σ_{k≥1} e^{−k²L²/(2σ²)}) π²/6 (Gershgorin):
   bounded uniformly in N;
-* ‖f_N‖_R ≤ Σ|cⱼ| ‖k(·, 0)‖_R = H_N ‖k‖_R (triangle inequality, translation
+* :math:`‖f_N‖_R ≤ Σ|cⱼ| ‖k(·, 0)‖_R = H_N ‖k‖_R` (triangle inequality, translation
   invariance), and ‖f_N‖_R → H_N ‖k‖_R·(1 + o(1)) as L → ∞ (separated bumps), with
   H_N = Σ 1/j ~ log N: the R-norm grows without bound while the RKHS norm stays bounded.
 """
@@ -31,7 +31,7 @@ __all__ = ["gaussian_kernel", "gaussian_rkhs_norm", "rtv_gaussian_sum", "rkhs_ga
 
 
 def gaussian_kernel(X, Y, sigma: float = 1.0) -> np.ndarray:
-    """k(x, y) = exp(−|x − y|²/(2σ²)) for rows of X (N, d) and Y (M, d); shape (N, M)."""
+    """:math:`k(x, y) = exp(−|x − y|²/(2σ²))` for rows of X (N, d) and Y (M, d); shape (N, M)."""
     X = as_float_array(X, "X", ndim=2)
     Y = as_float_array(Y, "Y", ndim=2)
     sigma = check_positive(sigma, "sigma")
@@ -46,7 +46,7 @@ def gaussian_rkhs_norm(centers, coefs, sigma: float = 1.0) -> float:
 
     Examples
     --------
-    One Gaussian has norm |c|; two far-apart Gaussians are nearly orthogonal:
+    One Gaussian has norm :math:`|c|`; two far-apart Gaussians are nearly orthogonal:
 
     >>> gaussian_rkhs_norm([[0.0, 0.0]], [-3.0])
     3.0
@@ -62,7 +62,7 @@ def gaussian_rkhs_norm(centers, coefs, sigma: float = 1.0) -> float:
 
 
 def _profile_tv(d, shifts, coefs, sigma, width):
-    """∫_ℝ |Σⱼ cⱼ h_σ(t − sⱼ)| dt, h_σ(t) = σ^{−2} h(t/σ), from sign changes and H."""
+    """:math:`∫_ℝ |Σⱼ cⱼ h_σ(t − sⱼ)| dt`, h_σ(t) = σ^{−2} h(t/σ), from sign changes and H."""
     order = np.argsort(shifts)
     s, c = shifts[order], coefs[order]
     lo, hi = s[0] - width * sigma, s[-1] + width * sigma
@@ -91,11 +91,11 @@ def _profile_tv(d, shifts, coefs, sigma, width):
 
 
 def rtv_gaussian_sum(centers, coefs, sigma: float = 1.0, *, n_directions: int = 64, rng=0) -> float:
-    """R-norm of f = Σⱼ cⱼ exp(−|x − xⱼ|²/(2σ²)) on ℝᵈ.
+    """R-norm of :math:`f = Σⱼ cⱼ exp(−|x − xⱼ|²/(2σ²))` on ℝᵈ.
 
-    ‖f‖_R = γ_d ∫_{S^{d−1}} ∫_ℝ |Σⱼ cⱼ h_σ(t − ξᵀxⱼ)| dt dξ (surface measure), with h the
+    :math:`‖f‖_R = γ_d ∫_{S^{d−1}} ∫_ℝ |Σⱼ cⱼ h_σ(t − ξᵀxⱼ)| dt dξ` (surface measure), with h the
     filtered second derivative of the Gaussian's Radon profile
-    (:func:`radon.norms.gaussian_rtv_profile`; transforms.md §4.2).  The inner integral is
+    (:func:`radon.norms.gaussian_rtv_profile`; docs/theory/rnorm.md).  The inner integral is
     exact up to root finding; the outer one is exact for d = 1 (S⁰ = {±1}) and uses
     :func:`kplane.stiefel.stiefel_quadrature` (d = 2: uniform half circle; d = 3:
     Fibonacci; else QMC) otherwise.

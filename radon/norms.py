@@ -1,14 +1,14 @@
 """Radon-domain norms that need no discrete transform: radial functions, atoms, weights.
 
-Conventions (transforms.md §0, §4.2; DESIGN.md).  The second-order Radon-domain total
+Conventions (docs/theory/conventions.md and docs/theory/rnorm.md).  The second-order Radon-domain total
 variation ("R-norm", Ongie et al. arXiv 1910.01635; Parhi & Nowak arXiv 2006.05626) is
 
     ‖f‖_R = γ_d ‖∂_t² Λ^{d−1} R f‖_{M(S^{d−1}×ℝ)},   γ_d = 1 / (2 (2π)^{d−1}),
 
 with R the Radon transform, the **surface** measure on S^{d−1}, Λ^{d−1} the ramp filter
-(Fourier multiplier |τ|^{d−1} in t) and f̂(ξ) = ∫ f e^{−i⟨ξ,x⟩} dx.  With this constant a
+(Fourier multiplier :math:`|τ|^{d−1}` in t) and f̂(ξ) = ∫ f e^{−i⟨ξ,x⟩} dx.  With this constant a
 unit ReLU neuron [uᵀx − t]₊ (‖u‖ = 1) has norm exactly 1, affine functions have norm 0,
-and for d = 1 the norm is ∫|f''| (Savarese et al. 2019).  [derived in transforms.md §4.2;
+and for d = 1 the norm is :math:`∫|f''|` (Savarese et al. 2019).  [derived in docs/theory/rnorm.md;
 re-derived for this module: γ_d Λ^{d−1} R δ(uᵀ· − t) = (δ_{(u,t)} + δ_{(−u,−t)})/2 by the
 Fourier slice theorem, and checked by the tests in ``tests/test_norms.py``.]
 
@@ -59,7 +59,7 @@ def radon_constant(d: int) -> float:
     """γ_d = 1/(2 (2π)^{d−1}): the R-norm constant with the surface measure on S^{d−1}.
 
     It is the filtered-backprojection constant of the Radon transform with the surface
-    measure (transforms.md §1.6, [derived]): f = γ_d R* Λ^{d−1} R f.
+    measure (docs/theory/kplane.md §Inversion, [derived]): f = γ_d R* Λ^{d−1} R f.
 
     Examples
     --------
@@ -71,10 +71,10 @@ def radon_constant(d: int) -> float:
 
 
 def radial_constant(d: int) -> float:
-    """γ_d |S^{d−1}| = π^{d/2} / (Γ(d/2) (2π)^{d−1}): the R-norm constant of radial functions.
+    """:math:`γ_d |S^{d−1}| = π^{d/2} / (Γ(d/2) (2π)^{d−1})`: the R-norm constant of radial functions.
 
-    For f(x) = F(|x|) the Radon transform does not depend on the direction, so
-    ‖f‖_R = γ_d |S^{d−1}| ‖∂_t² Λ^{d−1} ρ‖_{L¹(ℝ)} with ρ = R f(ξ, ·) (transforms.md §4.2).
+    For :math:`f(x) = F(|x|)` the Radon transform does not depend on the direction, so
+    :math:`‖f‖_R = γ_d |S^{d−1}| ‖∂_t² Λ^{d−1} ρ‖_{L¹(ℝ)}` with ρ = R f(ξ, ·) (docs/theory/rnorm.md).
 
     Examples
     --------
@@ -127,8 +127,8 @@ def _hyp1f1_neg(a: float, b: float, t: np.ndarray) -> np.ndarray:
 def gaussian_rtv_profile(d: int, t, *, derivative: int = 2, route: str = "auto") -> np.ndarray:
     """h = ∂_t² Λ^{d−1} ρ (derivative=2) or H = ∂_t Λ^{d−1} ρ (derivative=1) for the Gaussian.
 
-    ρ(t) = (2π)^{(d−1)/2} e^{−t²/2} is the Radon transform of f(x) = e^{−|x|²/2} in ℝᵈ
-    (transforms.md §1.7) and ρ̂(τ) = (2π)^{d/2} e^{−τ²/2}.  With a = d/2 + 1 and
+    ρ(t) = (2π)^{(d−1)/2} e^{−t²/2} is the Radon transform of :math:`f(x) = e^{−|x|²/2}` in ℝᵈ
+    (docs/theory/kplane.md §Closed forms) and ρ̂(τ) = (2π)^{d/2} e^{−τ²/2}.  With a = d/2 + 1 and
     K_d = −(2π)^{d/2} 2^{d/2} Γ(d/2 + 1)/π, [derived]:
 
     * h(t) = K_d M(a; 1/2; −t²/2),   H(t) = K_d t M(a; 3/2; −t²/2)  (route "hyp1f1"),
@@ -137,8 +137,8 @@ def gaussian_rtv_profile(d: int, t, *, derivative: int = 2, route: str = "auto")
     * odd d, m = (d+1)/2 (route "hermite"): h = (−1)^{m+1} (2π)^{(d−1)/2} He_{d+1}(t) e^{−t²/2},
       H = (−1)^m (2π)^{(d−1)/2} He_d(t) e^{−t²/2}, since then ∂_t² Λ^{d−1} = (−1)^{m+1} ∂_t^{d+1}.
 
-    H' = h, H(0) = H(±∞) = 0.  For even d, h decays like |t|^{−(d+2)} (the multiplier
-    |τ|^{d+1} is not smooth at 0); for odd d it decays like a Gaussian.
+    H' = h, H(0) = H(±∞) = 0.  For even d, h decays like :math:`|t|^{−(d+2)}` (the multiplier
+    :math:`|τ|^{d+1}` is not smooth at 0); for odd d it decays like a Gaussian.
 
     Examples
     --------
@@ -190,22 +190,22 @@ def _gaussian_zeros(d: int) -> np.ndarray:
 
 
 def _total_variation_from_zeros(H, zeros) -> float:
-    """∫₀^∞ |h| = Σ |H(z_{i+1}) − H(z_i)| with z_0 = 0, z_end = ∞, H(0) = H(∞) = 0."""
+    """:math:`∫₀^∞ |h| = Σ |H(z_{i+1}) − H(z_i)|` with z_0 = 0, z_end = ∞, H(0) = H(∞) = 0."""
     vals = np.concatenate([[0.0], np.asarray(H(np.asarray(zeros, dtype=float)), dtype=float), [0.0]])
     return float(np.sum(np.abs(np.diff(vals))))
 
 
 def rtv_gaussian(d: int, scale: float = 1.0, *, route: str = "auto") -> float:
-    """R-norm (second-order Radon-domain TV) of the Gaussian f(x) = exp(−|x|²/(2 s²)) on ℝᵈ.
+    """R-norm (second-order Radon-domain TV) of the Gaussian :math:`f(x) = exp(−|x|²/(2 s²))` on ℝᵈ.
 
-    ‖f‖_R = γ_d |S^{d−1}| ∫_ℝ |∂_t² Λ^{d−1} ρ(t)| dt / s, computed exactly from the zeros
+    :math:`‖f‖_R = γ_d |S^{d−1}| ∫_ℝ |∂_t² Λ^{d−1} ρ(t)| dt / s`, computed exactly from the zeros
     z_i of h = ∂_t² Λ^{d−1} ρ and its antiderivative H (:func:`gaussian_rtv_profile`):
-    ∫_ℝ |h| = 2 Σ_i |H(z_{i+1}) − H(z_i)| (z_0 = 0, z_end = ∞).
+    :math:`∫_ℝ |h| = 2 Σ_i |H(z_{i+1}) − H(z_i)| (z_0 = 0, z_end = ∞)`.
 
-    * odd d: ‖f‖_R = γ_d |S^{d−1}| (2π)^{(d−1)/2} ∫ |He_{d+1}(t)| e^{−t²/2} dt
-      = γ_d |S^{d−1}| (2π)^{(d−1)/2} · 2 Σ_{He_{d+1}(r)=0} |He_d(r)| e^{−r²/2}
-      (transforms.md §4.2, [derived]; verified against mpmath quadrature in the tests);
-    * even d: through the Fourier multiplier −|τ|^{d+1} and Kummer's function.
+    * odd d: :math:`‖f‖_R = γ_d |S^{d−1}| (2π)^{(d−1)/2} ∫ |He_{d+1}(t)| e^{−t²/2} dt`
+      :math:`= γ_d |S^{d−1}| (2π)^{(d−1)/2} · 2 Σ_{He_{d+1}(r)=0} |He_d(r)| e^{−r²/2}`
+      (docs/theory/rnorm.md, [derived]; verified against mpmath quadrature in the tests);
+    * even d: through the Fourier multiplier :math:`−|τ|^{d+1}` and Kummer's function.
 
     Parameters
     ----------
@@ -218,7 +218,7 @@ def rtv_gaussian(d: int, scale: float = 1.0, *, route: str = "auto") -> float:
 
     Examples
     --------
-    d = 1 is ∫|f''| = 4 e^{−1/2}; d = 3 is ∫|t⁴ − 6t² + 3| e^{−t²/2} dt:
+    d = 1 is :math:`∫|f''| = 4 e^{−1/2}`; d = 3 is :math:`∫|t⁴ − 6t² + 3| e^{−t²/2} dt`:
 
     >>> round(rtv_gaussian(1) / (4 * math.exp(-0.5)), 13)
     1.0
@@ -254,15 +254,15 @@ def _hankel(profile, d, taus, r_max, n_s):
 
 
 def rtv_radial(profile, d: int, *, fourier=None, r_max=None, tau_max=None, n_nodes: int = 400) -> float:
-    """R-norm of a radial function f(x) = F(|x|) on ℝᵈ by quadrature.
+    """R-norm of a radial function :math:`f(x) = F(|x|)` on ℝᵈ by quadrature.
 
-    ‖f‖_R = γ_d |S^{d−1}| ∫_ℝ |h(t)| dt with h = ∂_t² Λ^{d−1} ρ, ρ = R f(ξ, ·), computed
-    through the Fourier slice theorem ρ̂(τ) = f̂(τ) (transforms.md §1.4, §4.2):
+    :math:`‖f‖_R = γ_d |S^{d−1}| ∫_ℝ |h(t)| dt` with h = ∂_t² Λ^{d−1} ρ, ρ = R f(ξ, ·), computed
+    through the Fourier slice theorem ρ̂(τ) = f̂(τ) (docs/theory/kplane.md §Fourier slice, §4.2):
 
         h(t) = −(1/π) ∫₀^∞ τ^{d+1} f̂(τ) cos(τ t) dτ,   H(t) = −(1/π) ∫₀^∞ τ^{d} f̂(τ) sin(τ t) dτ,
 
-    and ∫₀^∞ |h| = Σ |H(z_{i+1}) − H(z_i)| over the sign changes z_i of h (H(0) = H(∞) = 0).
-    For odd d this is γ_d |S^{d−1}| ‖ρ^{(d+1)}‖_{L¹}, the form of transforms.md §4.2; the
+    and :math:`∫₀^∞ |h| = Σ |H(z_{i+1}) − H(z_i)|` over the sign changes z_i of h (H(0) = H(∞) = 0).
+    For odd d this is :math:`γ_d |S^{d−1}| ‖ρ^{(d+1)}‖_{L¹}`, the form of docs/theory/rnorm.md; the
     Fourier route covers odd and even d alike.
 
     Parameters
@@ -276,7 +276,7 @@ def rtv_radial(profile, d: int, *, fourier=None, r_max=None, tau_max=None, n_nod
         The radial Fourier transform f̂(τ), τ ≥ 0, if known; otherwise it is computed by
         a Hankel transform with Gauss–Legendre quadrature on [0, r_max].
     r_max, tau_max : float, optional
-        Truncations in r and τ; by default where r^{d−1}|F| and τ^{d+1}|f̂| fall below
+        Truncations in r and τ; by default where :math:`r^{d−1}|F|` and :math:`τ^{d+1}|f̂|` fall below
         1e-17 of their maxima.
     n_nodes : int
         Gauss–Legendre nodes in τ (the r-quadrature of the Hankel transform gets
@@ -373,9 +373,9 @@ def rtv_radial(profile, d: int, *, fourier=None, r_max=None, tau_max=None, n_nod
 # ---------------------------------------------------------------------------------------
 
 class Ball:
-    """The closed ball {x : |x − center| ≤ radius}.
+    """The closed ball :math:`{x : |x − center| ≤ radius}`.
 
-    The hyperplane {uᵀx = t} (‖u‖ = 1) meets it iff |t − uᵀc| < radius (a tangent
+    The hyperplane {uᵀx = t} (‖u‖ = 1) meets it iff :math:`|t − uᵀc| <` radius (a tangent
     hyperplane is counted as missing: the neuron is then affine on the ball).
     """
 
@@ -405,7 +405,7 @@ class Ball:
 class Cube:
     """The closed cube {x : ‖x − center‖_∞ ≤ half_width}.
 
-    The hyperplane {uᵀx = t} meets it iff |t − uᵀc| < half_width ‖u‖₁.
+    The hyperplane {uᵀx = t} meets it iff :math:`|t − uᵀc| < half_width ‖u‖₁`.
     """
 
     def __init__(self, half_width: float = 1.0, center=None):
@@ -426,7 +426,7 @@ class Cube:
 
 
 def as_domain(domain):
-    """Validate a domain: None, a :class:`Ball`, a :class:`Cube`, or ("ball"|"cube", size).
+    """Validate a domain: None, a :class:`Ball`, a :class:`Cube`, or (``"ball"`` or ``"cube"``, size).
 
     Examples
     --------
@@ -482,11 +482,11 @@ def canonical_relu_atoms(W, b, V, c0=None, C=None, *, domain=None, tol: float = 
     Steps (the function is unchanged up to rounding and ``tol``):
 
     1. positive homogeneity: [wᵀx − b]₊ = ‖w‖ [uᵀx − t]₊, u = w/‖w‖, t = b/‖w‖, a = v‖w‖
-       (transforms.md §1.2);
+       (docs/theory/kplane.md §Planes and frames);
     2. duplicates: neurons whose (u, t) agree after rounding to multiples of ``tol`` are
        merged (weights added);
     3. antipodal pairs (u, t), (−u, −t): a[z]₊ + a′[−z]₊ = (a + a′)[z]₊ − a′z, the affine
-       part goes to (c0, C) (transforms.md §4.2);
+       part goes to (c0, C) (docs/theory/rnorm.md);
     4. ``domain``: a neuron whose hyperplane misses the domain is affine there (z > 0 on
        the whole domain: a·z goes to the affine part) or zero (dropped);
     5. neurons with ‖a‖₂ ≤ atol are removed (exact zeros by default).
@@ -495,7 +495,7 @@ def canonical_relu_atoms(W, b, V, c0=None, C=None, *, domain=None, tol: float = 
     ----------
     W : (m, d) array, nonzero rows;  b : (m,);  V : (m,) or (m, D)
     c0 : (D,), C : (d, D), optional affine part.
-    domain : None, Ball, Cube or ("ball"|"cube", size)
+    domain : None, Ball, Cube or (``"ball"`` or ``"cube"``, size)
     tol : float
         Merge tolerance on (u, t).  Pairs closer than tol that straddle a rounding
         boundary are not merged (the function stays exact; only the norm may count them
@@ -584,10 +584,10 @@ def canonical_relu_atoms(W, b, V, c0=None, C=None, *, domain=None, tol: float = 
 
 
 def relu_rtv(W, b, V, *, domain=None, tol: float = 1e-12) -> float:
-    """Second-order Radon-domain TV of a finite ReLU network (transforms.md §4.2, §5 item 11).
+    """Second-order Radon-domain TV of a finite ReLU network (docs/theory/rnorm.md, §5 item 11).
 
     ‖f‖_R = Σⱼ ‖aⱼ‖₂ over the canonical atoms (:func:`canonical_relu_atoms`); for scalar
-    outputs Σ |aⱼ| = Σ |vᵢ|‖wᵢ‖ for distinct, non-antipodal neurons, |a + a′| for an
+    outputs :math:`Σ |aⱼ| = Σ |vᵢ|‖wᵢ‖` for distinct, non-antipodal neurons, :math:`|a + a′|` for an
     antipodal pair, 0 for affine functions; vector outputs use the Euclidean norm of the
     output weight (the vector-valued variation norm of arXiv 2305.16534 with unregularised
     bias).  With a domain, neurons that are affine on it cost nothing (arXiv 2506.20779,
@@ -611,7 +611,7 @@ def relu_rtv(W, b, V, *, domain=None, tol: float = 1e-12) -> float:
 # ---------------------------------------------------------------------------------------
 
 def weighted_variation(directions, offsets, weights, g) -> float:
-    """|f|_{V_g} = Σⱼ ‖aⱼ‖ g(uⱼ, tⱼ) for distinct canonical atoms (arXiv 2506.20779, Ex. 3.1).
+    """:math:`|f|_{V_g} = Σⱼ ‖aⱼ‖ g(uⱼ, tⱼ)` for distinct canonical atoms (arXiv 2506.20779, Ex. 3.1).
 
     Parameters
     ----------
@@ -646,11 +646,11 @@ def weighted_variation(directions, offsets, weights, g) -> float:
 
 
 def stable_weight(U, T) -> np.ndarray:
-    """The canonical weight g(u, t) = (1 − |t|)₊^{d+2} of arXiv 2506.20779 (unit ball).
+    """The canonical weight :math:`g(u, t) = (1 − |t|)₊^{d+2}` of arXiv 2506.20779 (unit ball).
 
     [paper] Liang, Qiao, Wang, Parhi: for data uniform on the unit ball the
-    data-dependent weight satisfies g ≍ (1 − |t|)^{d+2} as |t| → 1 and the theorems use
-    this canonical form (experiments.md §1).  Vectorised over U (K, d), T (K,).
+    data-dependent weight satisfies :math:`g ≍ (1 − |t|)^{d+2}` as :math:`|t| → 1` and the theorems use
+    this canonical form (docs/theory/flat_minima.md).  Vectorised over U (K, d), T (K,).
     """
     U = np.asarray(U, dtype=np.float64)
     T = np.asarray(T, dtype=np.float64)
@@ -663,15 +663,15 @@ def data_weight(X, *, chunk: int = 256):
 
     g(u, t) = min{g̃(u, t), g̃(−u, −t)} with, for X uniform over the sample,
 
-        g̃(u, t) = P(Xᵀu > t)² · E[Xᵀu − t | Xᵀu > t] · √(1 + ‖E[X | Xᵀu > t]‖²)
+        :math:`g̃(u, t) = P(Xᵀu > t)² · E[Xᵀu − t | Xᵀu > t] · √(1 + ‖E[X | Xᵀu > t]‖²)`
 
     and g̃ = 0 when no sample point lies in {Xᵀu > t}.
 
     Provenance: the min-symmetrisation and the 1-D form g₊(x) = Q(x)² (E(x) − x)
     √(1 + E(x)²) (their Prop. E.4) are [paper]; the multivariate g̃ above is
     [unverified] (the paper's display was lost in the only available copy; it reduces to
-    Prop. E.4 for d = 1 and reproduces the (1 − |t|)^{d+2} decay for uniform data on the
-    ball, experiments.md §1).
+    Prop. E.4 for d = 1 and reproduces the :math:`(1 − |t|)^{d+2}` decay for uniform data on the
+    ball, docs/theory/flat_minima.md).
 
     Examples
     --------

@@ -140,9 +140,9 @@ def iradon(radon_image, theta=None, output_size=None, filter_name="ramp",
            interpolation="linear", circle=True, preserve_range=True):
     """Filtered backprojection (scikit-image's ``iradon``, faster).
 
-    f(x) = ½ · (1/N) Σ_j (|ω| g_j)(ξ_jᵀx): the inversion formula of the Radon transform in
+    :math:`f(x) = ½ · (1/N) Σ_j (|ω| g_j)(ξ_jᵀx)`: the inversion formula of the Radon transform in
     d = 2 with the probability measure on the half circle (c_{2,1} = 1/2,
-    transforms.md §1.6), the ramp |ω| discretised as in Kak & Slaney (1988), Chap. 3,
+    docs/theory/kplane.md §Inversion), the ramp :math:`|ω|` discretised as in Kak & Slaney (1988), Chap. 3,
     Eq. 61, and linear interpolation in t.  For angles evenly spaced in [0°, 180°) this is
     scikit-image's ``iradon`` (π/(2N) times its ramp in cycles per sample).
 

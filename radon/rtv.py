@@ -3,11 +3,11 @@
 ‖f‖_R = γ_d ‖∂_t² Λ^{d−1} R f‖_{L¹(S^{d−1} × ℝ)},  γ_d = 1/(2(2π)^{d−1}),
 
 with the surface measure on S^{d−1} and Λ^{d−1} = (−∂_t²)^{(d−1)/2} (multiplier
-|τ|^{d−1}): the R-norm of Ongie, Willett, Soudry & Srebro (ICLR 2020, arXiv 1910.01635)
-and Parhi & Nowak, the variation norm of shallow ReLU networks (transforms.md §4.2,
+:math:`|τ|^{d−1}`): the R-norm of Ongie, Willett, Soudry & Srebro (ICLR 2020, arXiv 1910.01635)
+and Parhi & Nowak, the variation norm of shallow ReLU networks (docs/theory/rnorm.md,
 [derived] constant; checked against the radial closed form ``radon.norms.rtv_gaussian``
 in the tests).  Since R(Δf) = ∂_t² R f, the filter ∂_t² Λ^{d−1} is the Fourier multiplier
-−|τ|^{d+1} in t.  In d = 1 the norm is ∫|f''| (Savarese et al., 2019).
+:math:`−|τ|^{d+1}` in t.  In d = 1 the norm is :math:`∫|f''|` (Savarese et al., 2019).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def rtv_seminorm(values, *, spacing=1.0, n_directions=None, filter_name="ramp", 
         only as smooth as the data; for functions with smooth Radon transforms the
         quadrature error is well below the grid error at these defaults.
     filter_name : str
-        Window of the |τ|^{d+1} filter (``"ramp"``: none; ``"hann"`` etc. damp the
+        Window of the :math:`|τ|^{d+1}` filter (``"ramp"``: none; ``"hann"`` etc. damp the
         highest frequencies, at the cost of a bias).
     rng : None, int or Generator
         For the randomised direction rule (d ≥ 4).
@@ -55,14 +55,14 @@ def rtv_seminorm(values, *, spacing=1.0, n_directions=None, filter_name="ramp", 
     Returns
     -------
     float
-        ‖f‖_R, computed as γ_d |S^{d−1}| · (1/m) Σ_j ∫ |(∂_t² Λ^{d−1} R f)(ξ_j, t)| dt
+        ‖f‖_R, computed as :math:`γ_d |S^{d−1}| · (1/m) Σ_j ∫ |(∂_t² Λ^{d−1} R f)(ξ_j, t)| dt`
         (probability weights times the sphere area = surface measure).
 
     Notes
     -----
-    d = 1: ∫|f''| of the piecewise-linear interpolant, Σ_i |f_{i+1} − 2f_i + f_{i−1}|/h,
+    d = 1: :math:`∫|f''|` of the piecewise-linear interpolant, :math:`Σ_i |f_{i+1} − 2f_i + f_{i−1}|/h`,
     exact for linear splines with knots on grid nodes.  d ≥ 2: by the intertwining
-    ∂_t² Λ^{d−1} R f = −R (−Δ)^{(d+1)/2} f (R(Δf) = ∂_t² Rf, transforms.md §1.4), the
+    ∂_t² Λ^{d−1} R f = −R (−Δ)^{(d+1)/2} f (R(Δf) = ∂_t² Rf, docs/theory/kplane.md §Fourier slice), the
     high-order derivative is taken first, spectrally, on the d-dimensional grid, and the
     smooth result is Radon transformed (:class:`radon.RadonTransform`, second-order
     accurate) and integrated with the trapezoidal rule in t.  Differentiating the
@@ -72,7 +72,7 @@ def rtv_seminorm(values, *, spacing=1.0, n_directions=None, filter_name="ramp", 
 
     Examples
     --------
-    The Gaussian e^{−|x|²/2} in d = 2 against its closed form:
+    The Gaussian :math:`e^{−|x|²/2}` in d = 2 against its closed form:
 
     >>> import numpy as np
     >>> from ridgekit.radon.norms import rtv_gaussian
@@ -136,14 +136,14 @@ def _deblur(g, R, upsample=1):
 
 
 def _laplacian_power(f, h, order, filter_name):
-    """(−Δ)^{order/2} f on the grid by the d-dimensional FFT (multiplier |ξ|^order).
+    """(−Δ)^{order/2} f on the grid by the d-dimensional FFT (multiplier :math:`|ξ|^{order}`).
 
     The FFT computes the periodic sum Σ_k u(x + kL) of the result u over the box's
     period L.  For even ``order`` (odd d) the operator is local and f vanishing at the
-    boundary suffices; for odd ``order`` (even d) u has algebraic tails |x|^{−(d+order)},
+    boundary suffices; for odd ``order`` (even d) u has algebraic tails :math:`|x|^{−(d+o)}` (o = ``order``),
     so the images add an error of relative size O((h_f/L)^{d+order}) with h_f the width
     of f — negligible once f vanishes at the boundary, so no padding is spent.  A window
-    other than ``"ramp"`` multiplies by a radial window of |ξ|/ξ_Nyquist."""
+    other than ``"ramp"`` multiplies by a radial window of :math:`|ξ|/ξ_Nyquist`."""
     from scipy import fft as _fft
 
     d = f.ndim

@@ -1,11 +1,11 @@
 """Sympy versions of the Radon-domain norm constants (companions of :mod:`radon.norms`).
 
 * :func:`green_constant_symbolic` — the constant of the fundamental solution of
-  (−Δ)^{g/2} on ℝⁿ (transforms.md §2.2, [derived]);
+  (−Δ)^{g/2} on ℝⁿ (docs/theory/multivariate.md, [derived]);
 * :func:`check_fundamental_solution` — for even g = 2m, a symbolic proof via the radial
   Laplacian that (−Δ)^{m−1} ρ is the Newton/log kernel and its flux through a sphere is −1;
-* :func:`rtv_gaussian_symbolic` — the R-norm of exp(−|x|²/2) for odd d in closed form,
-  γ_d |S^{d−1}| (2π)^{(d−1)/2} · 2 Σ_{He_{d+1}(r)=0} |He_d(r)| e^{−r²/2} (transforms.md §4.2,
+* :func:`rtv_gaussian_symbolic` — the R-norm of :math:`exp(−|x|²/2)` for odd d in closed form,
+  :math:`γ_d |S^{d−1}| (2π)^{(d−1)/2} · 2 Σ_{He_{d+1}(r)=0} |He_d(r)| e^{−r²/2}` (docs/theory/rnorm.md,
   [derived]; the zeros of He_{d+1} are algebraic);
 * :func:`rtv_gaussian_integrand_symbolic` — h(t) = ∂_t² Λ^{d−1} ρ as a hypergeometric
   expression for any d.
@@ -59,7 +59,7 @@ def check_fundamental_solution(n: int, g: int) -> bool:
     """Symbolic check that (−Δ)^{g/2} ρ = δ on ℝⁿ for even g = 2m .
 
     ρ is a fundamental solution iff u = (−Δ)^{m−1} ρ is harmonic away from 0 and its
-    outward flux is −1: −|S^{n−1}| r^{n−1} u′(r) = 1 for all r > 0 (Gauss–Green; the
+    outward flux is −1: :math:`−|S^{n−1}| r^{n−1} u′(r) = 1` for all r > 0 (Gauss–Green; the
     polynomial null space does not contribute).  Returns True when both hold identically.
 
     Examples
@@ -87,11 +87,11 @@ def radon_constant_symbolic(d: int) -> sp.Expr:
 
 
 def rtv_gaussian_symbolic(d: int) -> sp.Expr:
-    """Exact R-norm of exp(−|x|²/2) on ℝᵈ for odd d.
+    """Exact R-norm of :math:`exp(−|x|²/2)` on ℝᵈ for odd d.
 
-    ‖f‖_R = γ_d |S^{d−1}| (2π)^{(d−1)/2} ∫|He_{d+1}(t)| e^{−t²/2} dt, and since
+    :math:`‖f‖_R = γ_d |S^{d−1}| (2π)^{(d−1)/2} ∫|He_{d+1}(t)| e^{−t²/2} dt`, and since
     (He_d e^{−t²/2})′ = −He_{d+1} e^{−t²/2} with He_d alternating in sign on the zeros of
-    He_{d+1} (interlacing), the integral is 2 Σ_{He_{d+1}(r)=0} |He_d(r)| e^{−r²/2}.
+    He_{d+1} (interlacing), the integral is :math:`2 Σ_{He_{d+1}(r)=0} |He_d(r)| e^{−r²/2}`.
 
     Examples
     --------
@@ -119,9 +119,9 @@ def rtv_gaussian_symbolic(d: int) -> sp.Expr:
 
 
 def rtv_gaussian_integrand_symbolic(d: int) -> sp.Expr:
-    """h(t) = ∂_t² Λ^{d−1} ρ for exp(−|x|²/2): −(2π)^{d/2} 2^{d/2} Γ(d/2+1)/π · ₁F₁(d/2+1; 1/2; −t²/2).
+    """h(t) = ∂_t² Λ^{d−1} ρ for :math:`exp(−|x|²/2)`: −(2π)^{d/2} 2^{d/2} Γ(d/2+1)/π · ₁F₁(d/2+1; 1/2; −t²/2).
 
-    ‖f‖_R = γ_d |S^{d−1}| ∫_ℝ |h(t)| dt (transforms.md §4.2, Fourier route, [derived]).
+    :math:`‖f‖_R = γ_d |S^{d−1}| ∫_ℝ |h(t)| dt` (docs/theory/rnorm.md, Fourier route, [derived]).
 
     Examples
     --------

@@ -2,12 +2,12 @@
 
 R f(ξ, t) = ∫_{ξᵀx = t} f(x) dx for ξ ∈ S^{d−1}, t ∈ ℝ: the k-plane transform of
 2310.01233 with k = d − 1 and normal frame Θ = ξ.  Inversion by the ramp filter
-|ω|^{d−1} and backprojection:
+:math:`|ω|^{d−1}` and backprojection:
 
-    f = c_d / M · R^* (−∂_t²)^{(d−1)/2} R f,   c_d = Γ(1/2)/((4π)^{(d−1)/2} Γ(d/2)) = |S^{d−1}|/(2 (2π)^{d−1}),
+    f = c_d / M · R^* (−∂_t²)^{(d−1)/2} R f,   :math:`c_d = Γ(1/2)/((4π)^{(d−1)/2} Γ(d/2)) = |S^{d−1}|/(2 (2π)^{d−1})`,
 
 for the probability measure on S^{d−1} (M = 1), and (1/(2(2π)^{d−1})) R^* … with the
-surface measure (M = |S^{d−1}|), the classical constant of Helgason / Natterer.
+surface measure :math:`(M = |S^{d−1}|)`, the classical constant of Helgason / Natterer.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class RadonTransform(KPlaneTransform):
 
     Examples
     --------
-    Ramp-filtered backprojection recovers a Gaussian in d = 3 (the ramp |ω|² is the
+    Ramp-filtered backprojection recovers a Gaussian in d = 3 (the ramp :math:`|ω|²` is the
     local operator −∂_t²):
 
     >>> import numpy as np

@@ -228,7 +228,7 @@ def hat_eval(x, nodes, beta):
 
 @njit
 def sparsest_knots(x, u, knot_idx, jumps):
-    """Merge runs of consecutive same-sign knots (Debarre et al.; nets.md §3 step 3).
+    """Merge runs of consecutive same-sign knots (Debarre et al.; docs/theory/representer.md step 3).
 
     ``knot_idx`` are increasing data indices with nonzero slope changes ``jumps``.  Knots at
     adjacent data points k, k+1 of the same sign are replaced, pairwise from the left of each

@@ -1,8 +1,8 @@
 r"""scnn's weight-decay problem (bias penalised, no skip) by neuron column generation.
 
-Problem (issue 5; the convex ReLU program of Pilanci & Ergen, arXiv 2002.10553, as
+Problem (the convex ReLU program of Pilanci & Ergen, arXiv 2002.10553, as
 implemented by ``scnn`` — pilancilab/scnn, PyPI ``pyscnn`` — with ``bias=True``,
-``NeuronGL1(lam)`` and no skip connection; nets.md §4).  With x̃ = (x, 1) ∈ ℝ^{d+1}:
+``NeuronGL1(lam)`` and no skip connection; docs/theory/representer.md §Convex reformulation).  With x̃ = (x, 1) ∈ ℝ^{d+1}:
 
 .. math::
 
@@ -19,7 +19,7 @@ the code), divided by 2·``len(y)`` = 2N for one output, plus
 *and* the bias (``process_data`` appends a ones column).  A convex block u = |v|·w̃ maps to
 the neuron above with ‖u‖ = |v|‖w̃‖ (scnn's ``relu_solution_mapping``), so this is
 scnn's convex objective; its non-convex twin is the weight-decay objective
-(1/2N)‖·‖² + (λ/2)Σₖ(‖w̃ₖ‖² + vₖ²) [AM–GM rescaling, nets.md §2].  scnn's default
+(1/2N)‖·‖² + (λ/2)Σₖ(‖w̃ₖ‖² + vₖ²) [AM–GM rescaling, docs/theory/vv.md].  scnn's default
 ``unitize_data=True`` rescales the columns of [X, 1] first, which changes the penalty:
 the problem here is the one with ``unitize_data=False``.
 

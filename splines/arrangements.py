@@ -4,7 +4,7 @@ A neuron [wᵀx − b]₊ acts on data x₁..x_N through its *activation pattern
 D = diag(1[Xw − b > 0]).  In (w, b) ∈ ℝ^{d+1} the N hyperplanes {(w, b): wᵀxᵢ = b} form a
 central arrangement; its open cells are the patterns of generic neurons.  These are the
 patterns of the convex reformulation of two-layer ReLU training (Pilanci & Ergen,
-arXiv 2002.10553; nets.md §4), here with an unpenalised bias.
+arXiv 2002.10553; docs/theory/representer.md §Convex reformulation), here with an unpenalised bias.
 
 Facts used [derived]:
 
@@ -169,7 +169,7 @@ def enumerate_patterns(X, *, tol=1e-10, canonical=True) -> np.ndarray:
 
     Examples
     --------
-    1-D data with n distinct points have 2n cells (nets.md §5.6), so n − 1 canonical
+    1-D data with n distinct points have 2n cells (docs/theory/representer.md §Convex reformulation), so n − 1 canonical
     non-trivial patterns; 4 points in general position in the plane have
     1 + 3 + 3 − 1 = 6:
 

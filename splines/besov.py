@@ -9,12 +9,12 @@ bands), L²-normalised.  With c^ε_{j,k} = ⟨f, ψ^ε_{j,k}⟩ and a_{j0,k} = �
     ‖f‖_{B^s_{p,q}} = 2^{j0(d/2 − d/p)} ‖a_{j0}‖_{ℓ_p}
                       + ( Σ_{j ≥ j0} [ 2^{j(s + d/2 − d/p)} ‖c_j‖_{ℓ_p} ]^q )^{1/q},
 
-‖c_j‖_{ℓ_p} = (Σ_{ε,k} |c^ε_{j,k}|^p)^{1/p} (max for p = ∞; the sum over j a max for
+:math:`‖c_j‖_{ℓ_p} = (Σ_{ε,k} |c^ε_{j,k}|^p)^{1/p}` (max for p = ∞; the sum over j a max for
 q = ∞).  This is equivalent to the classical (modulus-of-smoothness) Besov norm for
 d(1/p − 1)_+ < s < r, r the smaller of the wavelet's number of vanishing moments and its
 smoothness in L_p (e.g. Cohen, *Numerical Analysis of Wavelet Methods*, 2003, Ch. 3;
 Meyer, *Wavelets and Operators*, 1992, Ch. 6; the weight is the one recorded in
-shared/papers/experiments.md §2 [secondary], which matches these references with n = d).
+docs/theory/nla.md [secondary], which matches these references with n = d).
 For p < 1 or q < 1 the expression is a quasi-norm.
 
 Discretisation (what the functions here compute)
@@ -86,7 +86,7 @@ class BesovWarning(UserWarning):
 #: Smoothness of Daubechies wavelets dbN (N vanishing moments): (Hölder exponent, L²-Sobolev
 #: exponent).  Hölder: Daubechies, *Ten Lectures on Wavelets* (1992), Table 7.2; Sobolev:
 #: Eirola (1992) / Villemoes (1992).  [unverified: values recalled, rounded to 3 digits; they
-#: are used only to decide when to warn.]  symN has the same |m₀| as dbN, hence the same
+#: are used only to decide when to warn.]  symN has the same :math:`|m₀|` as dbN, hence the same
 #: L²-Sobolev exponent [derived]; its Hölder exponent is taken equal to dbN's [unverified].
 WAVELET_SMOOTHNESS = {
     1: (0.0, 0.5), 2: (0.550, 1.0), 3: (1.088, 1.415), 4: (1.618, 1.775), 5: (1.969, 2.096),
@@ -187,7 +187,7 @@ def _check_wavelet_s(w, s, p):
 
 
 def _lp_power(x, p):
-    """Σ|x|^p (p < ∞) or max|x| (p = ∞)."""
+    """:math:`Σ|x|^p (p < ∞)` or :math:`max|x|` (p = ∞)."""
     if x.size == 0:
         return 0.0
     if p == math.inf:
@@ -478,7 +478,7 @@ def besov_norm(f, s, p, q, *, wavelet="db4", level=None, n=None, d=None, domain=
     wavelet ψ_{j,k} has norm exactly 2^{j(s + d/2 − d/p)}.  The DWT is PyWavelets'
     ``wavedecn`` in mode "periodization"; no DWT is written here.  Constants relating this
     norm to the modulus-of-smoothness or Fourier definitions depend on the wavelet: for
-    p = q = 2 and db4 the ratio to the periodic Sobolev norm (Σ (1 + 4π²k²)^s |f̂_k|²)^{1/2}
+    p = q = 2 and db4 the ratio to the periodic Sobolev norm :math:`(Σ (1 + 4π²k²)^s |f̂_k|²)^{1/2}`
     stays within the bounds reported by tests/test_besov.py.
 
     Examples

@@ -1,4 +1,4 @@
-"""Convex layer compression by the multi-task lasso (arXiv 2305.16534, nets.md §2).
+"""Convex layer compression by the multi-task lasso (arXiv 2305.16534, docs/theory/vv.md).
 
 Given a trained linear layer Ψ = Φ Wᵀ + b acting on the N recorded input embeddings
 Φ ∈ ℝ^{N×K} (one column per neuron of the previous layer) with outputs Ψ ∈ ℝ^{N×D},

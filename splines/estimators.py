@@ -177,7 +177,7 @@ def dense_besov_coefficients(J_fine: int, s, d: int = 1, *, wavelet="db4", rng=N
     """Level-J_fine scaling coefficients of f = Σ_{j<J_fine} Σ_k c_{j,k} ψ_{j,k} with
     c_{j,k} = A 2^{−j(s + d/2)} u_{j,k}, u iid Uniform(−1, 1), no coarse part.
 
-    sup_{j,k} 2^{j(s + d/2)}|c_{j,k}| ≤ A: f lies in the ball of radius A of B^s_{∞,∞}
+    :math:`sup_{j,k} 2^{j(s + d/2)}|c_{j,k}| ≤ A`: f lies in the ball of radius A of B^s_{∞,∞}
     (the sequence norm of :mod:`splines.besov` with p = q = ∞), and its coefficients fill
     every position (the "dense" case in which the NLA rate is attained).  The u_{j,k} of
     level j are drawn from a generator seeded by (seed, j), so the truncations at

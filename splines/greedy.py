@@ -3,21 +3,21 @@
 Context: arXiv 2307.15772 (DeVore, Nowak, Parhi, Siegel) defines weighted variation spaces
 on a domain Ω, strictly larger than the classical variation space and with the same
 n-term rates [paper, abstract]; its weight function could not be read
-(shared/papers/transforms.md §3).  What is implemented here is standard and stated:
+(docs/theory/weighted_variation.md).  What is implemented here is standard and stated:
 
-* dictionary: ReLU atoms g_{u,t}(x) = [uᵀx − t]₊, ‖u‖ = 1, |t| < h_Ω(u) (the hyperplane
+* dictionary: ReLU atoms g_{u,t}(x) = [uᵀx − t]₊, ‖u‖ = 1, :math:`|t| < h_Ω(u)` (the hyperplane
   meets Ω), on a grid of directions and offsets graded towards the boundary;
 * the orthogonal greedy algorithm (OGA, "orthogonal matching pursuit") in L²(Ω) with the
   uniform probability measure, discretised by N quadrature points; affine functions are
   always in the span (they cost nothing in any variation seminorm);
 * certified bound [secondary: DeVore & Temlyakov 1996, Theorem for the OGA, recalled]:
-  ‖f − f_n‖ ≤ |f|_{V_w} (n + 1)^{−1/2} for the variation norm with respect to the
+  :math:`‖f − f_n‖ ≤ |f|_{V_w} (n + 1)^{−1/2}` for the variation norm with respect to the
   L²-normalised dictionary, i.e. the weighted variation with weight
   w(u, t) = ‖[uᵀ· − t]₊‖_{L²(Ω)} (:func:`atom_l2_weight`) [derived: normalising atoms is
-  weighting the measure by their norms].  On the unit ball w(u, t) ≍ (1 − |t|)^{(d+5)/4}
-  as |t| → 1 (cap of height ε = 1 − t: volume ≍ ε^{(d+1)/2}, atom size ε) [derived].
+  weighting the measure by their norms].  On the unit ball :math:`w(u, t) ≍ (1 − |t|)^{(d+5)/4}`
+  as :math:`|t| → 1` (cap of height ε = 1 − t: volume ≍ ε^{(d+1)/2}, atom size ε) [derived].
 * rate for the classical variation space of ReLU on a bounded domain: n^{−1/2−3/(2d)}
-  (Siegel & Xu) [unverified: recalled, see transforms.md §3]; 2307.15772 states that the
+  (Siegel & Xu) [unverified: recalled, see docs/theory/weighted_variation.md]; 2307.15772 states that the
   weighted classes keep "the same NNA rates" [paper, abstract].
 """
 
@@ -80,7 +80,7 @@ def relu_dictionary(domain, d: int, n_directions: int, n_offsets: int, *, gradin
     """Directions U (K, d) and offsets T (K,) of ReLU atoms [uᵀx − t]₊ meeting the domain.
 
     Directions: ±1 (d = 1), n_directions equally spaced angles (d = 2), iid uniform on the
-    sphere (d ≥ 3, from ``rng``).  Offsets: t = c_u + h(u)·sign(τ)(1 − (1 − |τ|)^grading)
+    sphere (d ≥ 3, from ``rng``).  Offsets: :math:`t = c_u + h(u)·sign(τ)(1 − (1 − |τ|)^grading)`
     for n_offsets equally spaced τ in (−1, 1), h(u) the support function (the hyperplane
     meets the interior), graded towards the boundary where the weighted classes put mass.
     """
@@ -195,8 +195,8 @@ def boundary_singular_profile(z):
     """h(z) = 2(1 − √(1 − z))² on [0, 1] (0 for z < 0): h'' = (1 − z)^{−3/2} on (0, 1).
 
     h(z) = ∫_0^1 (1 − t)^{−3/2} [z − t]₊ dt [derived]: the classical variation
-    ∫|h''| = ∞ while ∫ |h''(t)| (1 − |t|) dt = 2 < ∞ — inside a weighted space with a weight
-    vanishing like (1 − |t|) at the boundary, outside the classical one.
+    :math:`∫|h''| = ∞` while :math:`∫ |h''(t)| (1 − |t|) dt = 2 < ∞` — inside a weighted space with a weight
+    vanishing like :math:`(1 − |t|)` at the boundary, outside the classical one.
 
     Examples
     --------

@@ -1,6 +1,6 @@
 """Data fitting with multivariate-nonlinearity neurons ρ(Θᵀx − t), Θ ∈ V_n(ℝᵈ).
 
-Problem (arXiv 2310.03696, transforms.md §2.2 [unverified as the paper's exact norm]; the
+Problem (arXiv 2310.03696, docs/theory/multivariate.md [unverified as the paper's exact norm]; the
 finite-network norm is Σⱼ‖vⱼ‖ for distinct k-planes)::
 
     minimise  1/(2N) Σᵢ ‖f(xᵢ) − yᵢ‖²₂ + α Σⱼ ‖vⱼ‖₂ ,
@@ -33,7 +33,7 @@ sliding step):
 Gap: θ = R/(Nα·max(1, η_max)) is dual feasible as far as the search found the maximum of
 η, and ``duality_gap_`` = P − D(θ) is the resulting bound (module :mod:`splines.multitask`
 for D); ``certificate_`` is η_max.  The representer bound of the TL;DR of 2310.03696
-([secondary], transforms.md §2.1) is "at most N − dim P atoms" for scalar outputs; the
+([secondary], docs/theory/multivariate.md) is "at most N − dim P atoms" for scalar outputs; the
 fitted ``n_atoms_`` is reported beside ``atom_bound_`` = (N − dim P)·D.
 """
 
@@ -91,7 +91,7 @@ class KPlaneRegressor:
     profile : {"relu", "norm", "polyharmonic"}
         Activation profile; "relu" needs n = 1.
     order : float, optional
-        g for "polyharmonic" (default n + 3: ρ = |y|³; the thin plate |y|² log|y| is
+        g for "polyharmonic" (default :math:`n + 3: ρ = |y|³`; the thin plate :math:`|y|² log|y|` is
         order = n + 2).
     degree : int, optional
         Degree of the unpenalised polynomial; default 1 (affine) for relu and norm, and

@@ -9,7 +9,7 @@ row Bⱼ the output weight vector of feature j, b₀ (D,) an unpenalised interce
 ``fit_intercept`` (X and Y centred, as scikit-learn does).  scikit-learn stores
 ``coef_ = Bᵀ`` (D, p); here the rows are the groups, as the output weights V (m, D) of a
 :class:`nets.ShallowNetwork`.  This is the layer-wise problem of arXiv 2305.16534
-(nets.md §2: weight decay on a ReLU layer ↔ multi-task lasso, Σᵢ‖vᵢ‖₂ over the output
+(docs/theory/vv.md: weight decay on a ReLU layer ↔ multi-task lasso, Σᵢ‖vᵢ‖₂ over the output
 weights of neuron i).
 
 Dual (Fenchel; [derived], standard for the group lasso)::

@@ -2,7 +2,7 @@
 
 The k-plane theory of arXiv 2310.03696 with planes of dimension k = 0 (points): the
 frame is Θ = I_d, the "neurons" are φ(‖x − tᵢ‖) centred at the data, the activation is
-the fundamental solution of L = (−Δ)^m on ℝᵈ (transforms.md §2.2, [derived]:
+the fundamental solution of L = (−Δ)^m on ℝᵈ (docs/theory/multivariate.md, [derived]:
 r^{2m−d}, times log r when d is even) and the polynomial skip is the null space
 P_{m−1} of the m-th order seminorm.  The classical variational statement (Duchon 1977)::
 
@@ -12,21 +12,22 @@ has the solution f(x) = Σᵢ cᵢ φ(‖x − xᵢ‖) + p(x), p ∈ P_{m−1},
 
     (K + λI) c + P γ = y,    Pᵀ c = 0,    Kᵢⱼ = φ(‖xᵢ − xⱼ‖),  P = monomials at the xᵢ,
 
-and |f|²_m = cᵀKc up to the positive constant of the Green's function (which this class
+and :math:`|f|²_m = cᵀKc` up to the positive constant of the Green's function (which this class
 absorbs into λ, as scipy's ``RBFInterpolator(smoothing=λ)`` does).
 
 Kernels (scipy's names and signs, so that the matrices are identical):
 
-=====================  ==================  ======================  ================
-kernel                 φ(r)                conditionally p.d.      default degree
-=====================  ==================  ======================  ================
-``"linear"``           −r                  order 1                 0
-``"thin_plate_spline"`` r² log r           order 2                 1
-``"cubic"``            r³                  order 2                 1
-``"quintic"``          −r⁵                 order 3                 2
-``"polyharmonic"``     (−1)^⌈β/2⌉ r^β (β odd), (−1)^{β/2+1} r^β log r (β even),
-                       β = 2m − d                                   m − 1
-=====================  ==================  ======================  ================
+=======================  ====================================  ======================  ==============
+kernel                   φ(r)                                  conditionally p.d.      default degree
+=======================  ====================================  ======================  ==============
+``"linear"``             −r                                    order 1                 0
+``"thin_plate_spline"``  r² log r                              order 2                 1
+``"cubic"``              r³                                    order 2                 1
+``"quintic"``            −r⁵                                   order 3                 2
+``"polyharmonic"``       (−1)^⌈β/2⌉ r^β (β odd),               see below               m − 1
+                         (−1)^{β/2+1} r^β log r (β even),
+                         β = 2m − d
+=======================  ====================================  ======================  ==============
 
 (Fasshauer, *Meshfree Approximation Methods with MATLAB*, 2007, Ch. 8: φ is
 conditionally positive definite of order ⌈β/2⌉ (odd β) or β/2 + 1 (log case), which
@@ -186,7 +187,7 @@ class PolyharmonicSpline:
     m : int, optional
         Order of L = (−Δ)^m (kernel="polyharmonic" only), 2m > d.
     degree : int, optional
-        Degree of the polynomial part; default m − 1 (the null space of |·|_m) for
+        Degree of the polynomial part; default m − 1 (the null space of :math:`|·|_m`) for
         "polyharmonic", scipy's minimum for the named kernels.  Must be at least the
         kernel's minimum (its order of conditional positive definiteness − 1).
     smoothing : float ≥ 0
@@ -202,7 +203,7 @@ class PolyharmonicSpline:
         of the bounding box) used for conditioning.
     network_ : nets.ShallowNetwork
         The same function as a network with n = d frames Θᵢ = I, offsets xᵢ, activation
-        ``Polyharmonic(order=β + d)`` (|y|^β, log for even β) and the polynomial skip in
+        ``Polyharmonic(order=β + d)`` (:math:`|y|^β`, log for even β) and the polynomial skip in
         raw monomials (built on first access).
     objective_ : float
         Σ‖y − f(X)‖² + λ tr(cᵀKc) (interpolation: tr(cᵀKc), the squared seminorm up to the

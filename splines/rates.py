@@ -1,8 +1,8 @@
 """Rate functions: noise-level-aware minimax rates (arXiv 2502.17671) and the flat-minima
 bounds of arXiv 2506.20779, numeric (this module) and symbolic (:mod:`splines.rates_symbolic`).
 
-Provenance (tags as in shared/papers/README.md)
------------------------------------------------
+Provenance (tags as in docs/theory/index.rst)
+---------------------------------------------
 **2502.17671** (DeVore, Nowak, Parhi, Petrova, Siegel, "Optimal Recovery Meets Minimax
 Estimation").  Only the abstract of the arXiv HTML (v2) and the sciencestack.ai summary
 could be read (searched again for this module: the stored copies of the arXiv page stop
@@ -24,7 +24,7 @@ theorem has a separate "sparse zone" for q > p.  The classical sparse-zone noise
 2502.17671]) is available with ``sparse_zone=True``; it is off by default.
 
 **2506.20779** (Liang, Qiao, Wang, Parhi, stable minima): exponents from
-shared/papers/experiments.md §1 [paper], read in a PDF-to-markdown copy whose displays
+docs/theory/flat_minima.md [paper], read in a PDF-to-markdown copy whose displays
 were partly lost (so constants and log factors are not available):
 Thm 3.5 (generalisation gap of stable minima, upper n^{−1/(2d+4)}; lower n^{−2/(d+1)} over
 all risk estimators), Thm 3.6 (MSE of stable minima, upper n^{−1/(2d+4)}), Thm 3.7 /

@@ -5,7 +5,7 @@ Symbols: :data:`m` (samples), :data:`sigma` (noise level), :data:`s` (smoothness
 (training-set size in 2506.20779), :data:`eps` (cap height in the 2506.20779 packing).
 Provenance as in :mod:`splines.rates`: the NLA formula of arXiv 2502.17671 is [secondary]
 (the theorem could not be read), the exponents of arXiv 2506.20779 are [paper] (notes,
-shared/papers/experiments.md §1).  :func:`checks` returns rows (name, result, description)
+docs/theory/flat_minima.md).  :func:`checks` returns rows (name, result, description)
 in the format of :func:`kplane.symbolic.checks` (same :class:`~kplane.symbolic.Check`), so
 ``ridgekit verify`` prints them in the same table.
 """
@@ -97,7 +97,7 @@ def stable_minima_lower_rate(n_=n, d_=d, sigma_=sigma):
 
 def derive_stable_minima_lower_rate(d_=d):
     """The squared L² separation ε² of the packing of 2506.20779 App. B.4/H (notes §1):
-    K ≍ ε^{−(d−1)} caps, KL ≍ n ε²/σ² balanced against log|Ξ| ≍ K gives ε^{d+1} = σ²/n
+    K ≍ ε^{−(d−1)} caps, KL ≍ n ε²/σ² balanced against :math:`log|Ξ| ≍ K` gives ε^{d+1} = σ²/n
     [derived from the notes' construction]; returns ε² in terms of σ²/n."""
     e = sp.solve(sp.Eq(n * eps ** 2 / sigma ** 2, eps ** (-(d_ - 1))), eps)
     return sp.simplify(e[0] ** 2)

@@ -1,6 +1,6 @@
 """Vector-valued ridge splines: ReLU networks with outputs in ℝᴰ and the VV-norm penalty.
 
-Problem (arXiv 2305.16534, nets.md §2; the multi-output form of the Radon-domain TV
+Problem (arXiv 2305.16534, docs/theory/vv.md; the multi-output form of the Radon-domain TV
 problem of :class:`splines.RidgeSplineRegressor`)::
 
     minimise  1/(2N) Σₙ ‖f(xₙ) − yₙ‖²₂ + α Σᵢ ‖vᵢ‖₂ ‖wᵢ‖₂ ,
@@ -56,7 +56,7 @@ user ``dictionary``, the directions are sampled, the gap certifies optimality ov
 dictionary only, and ``certificate_`` reports the largest dual-constraint value found on
 fresh random directions (a lower bound of s; ``certificate_["exact"]`` is False).
 
-The width bound [unverified inference, nets.md §2]: the fit XB lies in an
+The width bound [unverified inference, docs/theory/vv.md]: the fit XB lies in an
 (r·D)-dimensional space (r = rank of the projected design), so by Carathéodory a
 solution with at most r·D ≤ N·D active neurons exists, and the generic (unique) solution
 has that many at most; see :func:`width_bound_experiment`.
@@ -248,14 +248,14 @@ class MultiTaskRidgeSplineRegressor:
     objective_ : float
         The objective above at the solution.
     duality_gap_ : float
-        Gap of the final dictionary problem (an upper bound on objective_ − its minimum).
+        Gap of the final dictionary problem (an upper bound on ``objective_`` − its minimum).
     n_active_ : int
         Number of neurons with vᵢ ≠ 0.
     certificate_ : VVCertificate
         A float, max ‖Σᵢ rᵢ[wᵀxᵢ − b]₊‖ over neurons with r = R/(Nα) the projected
         residual (≤ 1 + tol at an optimum), with the details as a mapping:
         ``certificate_["exact"]`` says whether the sup is over *all* (w, b) (global
-        certificate; then ``certificate_["duality_gap"]`` bounds objective_ − the global
+        certificate; then ``certificate_["duality_gap"]`` bounds ``objective_`` − the global
         minimum over all networks) or only over the dictionary and sampled directions.
 
     Examples
@@ -489,7 +489,7 @@ class MultiTaskRidgeSplineRegressor:
 def width_bound_experiment(N, *, K=500, D=10, rank=None, n_trials=10, alpha_rel=1e-3, tol=1e-10, rng=None):
     """Active neurons of the layer-wise multi-task lasso on random data (arXiv 2305.16534).
 
-    The set-up of the authors' notebook (nets.md §2, [code] joeshenouda/vv-spaces-nn-width):
+    The set-up of the authors' notebook (docs/theory/vv.md, [code] joeshenouda/vv-spaces-nn-width):
     random layer inputs Φ ∈ ℝ^{N×K} (K neurons, Gaussian, optionally of rank ``rank``),
     targets Y ∈ ℝ^{N×D}, and min Σᵢ‖vᵢ‖₂ s.t. ΦV = Y, approximated by the multi-task
     lasso at α = alpha_rel · α_max (the α → 0 limit is the minimum-norm interpolant).

@@ -11,8 +11,8 @@ Public surface, collected from each module's ``__all__``:
   ``SharpnessTracker`` (λ_max against 2/η during training);
 * :mod:`nets.torch.hessian`: ``hessian_eigenvalues`` (Lanczos on Hessian-vector
   products), ``hessian_trace`` (Hutchinson), ``HessianOperator``;
-* :mod:`nets.torch.shattering`: activation fractions, |v|·‖w‖, the data-dependent weight
-  g, |f|_{V_g} and the stability bound of Thm. 3.2;
+* :mod:`nets.torch.shattering`: activation fractions, :math:`|v|·‖w‖`, the data-dependent
+  weight g, :math:`|f|_{V_g}` and the stability bound of Thm. 3.2;
 * parameter sweeps moved to :mod:`ridgekit.sweep` (they need no torch);
   ``nets.torch.run_sweep``, ``task_key``, ``load_results`` remain as deprecated aliases.
 """

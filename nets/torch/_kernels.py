@@ -1,7 +1,7 @@
 """Fused CPU kernel of :func:`nets.torch.train_gd_batched` (private; ``backend="fused"``).
 
 Full-batch GD on B independent two-layer ReLU networks
-f(x) = Σⱼ vⱼ ReLU(wⱼ·x − bⱼ) + β (arXiv 2506.20779, §2; experiments.md §1), loss
+f(x) = Σⱼ vⱼ ReLU(wⱼ·x − bⱼ) + β (arXiv 2506.20779, §2; docs/theory/flat_minima.md), loss
 L(θ) = (1/2n) Σᵢ ‖f(xᵢ) − yᵢ‖², update θ ← θ − η (clip(∇L) + λθ) (the rule of
 :func:`nets.torch.train_gd`).  With hᵢⱼ = wⱼ·xᵢ − bⱼ and rᵢ = (f(xᵢ) − yᵢ)/n, per
 neuron j (D outputs c):

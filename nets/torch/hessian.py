@@ -7,7 +7,7 @@ double-backward pass (Pearlmutter's trick), as in PyHessian.
 
 Used for the sharpness λ_max(∇²L(θ)) of arXiv 2506.20779: linear stability of GD with
 step η is λ_max ≤ 2/η (their Prop. 2.1, from Chemnitz & Engel 2025), and at the edge of
-stability λ_max hovers around 2/η (experiments.md §1).  The paper does not say how it
+stability λ_max hovers around 2/η (docs/theory/flat_minima.md).  The paper does not say how it
 measured λ_max; we use Lanczos with full reorthogonalisation.
 """
 
@@ -146,7 +146,7 @@ def hessian_eigenvalues(loss_fn, params, k: int = 1, *, tol=None, max_iter=None,
         Number of eigenvalues, largest first (λ₁ = λ_max is the sharpness).
     tol : float, optional
         Relative residual tolerance: stop when every wanted Ritz pair (θᵢ, yᵢ) has
-        ‖H yᵢ − θᵢ yᵢ‖ ≤ tol · maxⱼ |θⱼ| (computed as βⱼ |e_jᵀ sᵢ|; maxⱼ |θⱼ| ≤ ‖H‖₂ is
+        ‖H yᵢ − θᵢ yᵢ‖ ≤ tol :math:`· maxⱼ |θⱼ|` (computed as :math:`βⱼ |e_jᵀ sᵢ|; maxⱼ |θⱼ| ≤ ‖H‖₂` is
         the spectral-radius estimate).  Default 1e-8 in float64, 1e-4 in float32.
     max_iter : int, optional
         Maximum number of Hessian-vector products (default min(size, 500)).

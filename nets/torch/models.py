@@ -2,7 +2,7 @@
 
 f_θ(x) = Σ_{k=1}^K v_k ϕ(w_kᵀx − b_k) + β,  ϕ = ReLU,  θ = (W, b, V, β)
 
-(experiments.md §1, "Setup" [paper]; the offsets enter with a minus sign, the convention
+(docs/theory/flat_minima.md, "Setup" [paper]; the offsets enter with a minus sign, the convention
 of :class:`nets.ShallowNetwork`).  The module's attribute names are those of
 :meth:`nets.ShallowNetwork.to_torch` (``W`` (m, d), ``b`` (m,), ``V`` (m, D), ``c0`` (D,),
 ``C`` (d, D)), so :meth:`nets.ShallowNetwork.from_torch` reads it directly: conversion
@@ -59,7 +59,7 @@ def init_parameters(d: int, width: int, *, out_dim: int = 1, seed: int = 0,
         ``"kaiming_uniform"``: PyTorch's ``nn.Linear`` default (Kaiming-uniform with
         a = √5): every weight and bias of a layer with fan-in F is U(−1/√F, 1/√F).
         ``"kaiming_normal"``: He initialisation, weights N(0, 2/F), biases as above.
-        The paper says "Kaiming init" (experiments.md §1), without the variant.
+        The paper says "Kaiming init" (docs/theory/flat_minima.md), without the variant.
 
     Returns
     -------

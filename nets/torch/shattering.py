@@ -1,24 +1,24 @@
 """Neural-shattering statistics and the stability bound of arXiv 2506.20779.
 
-For a two-layer ReLU network f(x) = Σ_k v_k ϕ(w_kᵀx − b_k) + β trained on X (experiments.md
-§1 [paper]):
+For a two-layer ReLU network f(x) = Σ_k v_k ϕ(w_kᵀx − b_k) + β trained on X (docs/theory/flat_minima.md
+[paper]):
 
 * the *activation fraction* of neuron k is #{i : w_kᵀxᵢ > b_k}/n; a "shattered" neuron is
   active on a small fraction of the data (≤ 10 % in the paper's Figs. 1 and 3);
-* its *atom weight* a_k = |v_k|·‖w_k‖ (‖v_k‖₂‖w_k‖ for vector outputs), the coefficient of
+* its *atom weight* :math:`a_k = |v_k|·‖w_k‖` (:math:`‖v_k‖₂‖w_k‖` for vector outputs), the coefficient of
   the unit atom ϕ(u_kᵀx − t_k), u_k = w_k/‖w_k‖, t_k = b_k/‖w_k‖ (their Example 3.1);
 * the empirical data-dependent weight g(u, t) (:func:`radon.norms.data_weight`; its
   multivariate form is [unverified], see that function) and the weighted variation
-  |f|_{V_g} = Σⱼ |aⱼ| g(uⱼ, tⱼ) over canonical atoms on the ball B_R;
-* Thm. 3.2: |f_θ|_{V_g} ≤ λ_max(∇²L(θ))/2 − 1/2 + (R + 1)√(2L(θ)), for every θ (not
+  :math:`|f|_{V_g} = Σⱼ |aⱼ| g(uⱼ, tⱼ)` over canonical atoms on the ball B_R;
+* Thm. 3.2: :math:`|f_θ|_{V_g} ≤ λ_max(∇²L(θ))/2 − 1/2 + (R + 1)√(2L(θ))`, for every θ (not
   only minima), with L = (1/2n)Σ(f(xᵢ) − yᵢ)² and the data in B_R.
 
 Why Thm. 3.2 holds with this g ([derived], a sketch checked numerically by the tests):
 with H = (1/n)Σ∇f∇fᵀ + (1/n)Σ rᵢ∇²f(xᵢ), rᵢ = f(xᵢ) − yᵢ, take the unit vector u along
 m = (1/n)Σ∇_θ f(xᵢ): uᵀHu ≥ ‖m‖² − √(2L)·√(1 + R²) (the second-order term of a ReLU
-network couples only v_k with (w_k, b_k), |uᵀ∇²f(x)u| ≤ √(1 + ‖x‖²)).  The β-entry of m is
+network couples only v_k with (w_k, b_k), :math:`|uᵀ∇²f(x)u| ≤ √(1 + ‖x‖²)`).  The β-entry of m is
 1 and, by AM–GM on the v_k and (w_k, b_k) entries, ‖m‖² ≥ 1 + 2Σ_k a_k g̃(u_k, t_k) ≥
-1 + 2|f|_{V_g}.  Hence λ_max ≥ 1 + 2|f|_{V_g} − √(1+R²)√(2L), which implies Thm. 3.2
+:math:`1 + 2|f|_{V_g}`.  Hence :math:`λ_max ≥ 1 + 2|f|_{V_g} − √(1+R²)√(2L)`, which implies Thm. 3.2
 since √(1 + R²) ≤ 2(R + 1).
 """
 
@@ -123,7 +123,7 @@ def _radius(X, R):
 
 
 def weighted_variation_norm(model, X, *, R=None) -> float:
-    """|f|_{V_g} on the ball B_R with g the empirical data weight of X (arXiv 2506.20779, §3).
+    """:math:`|f|_{V_g}` on the ball B_R with g the empirical data weight of X (arXiv 2506.20779, §3).
 
     Computed by :meth:`nets.ShallowNetwork.weighted_variation` (``g="data"``): canonical
     atoms (duplicates merged, antipodal pairs combined, neurons whose hyperplane misses
@@ -145,8 +145,8 @@ def weighted_variation_norm(model, X, *, R=None) -> float:
 class StabilityBound(NamedTuple):
     """Both sides of Thm. 3.2 of arXiv 2506.20779 for one network.
 
-    ``norm`` = |f|_{V_g}; ``bound`` = λ_max/2 − 1/2 + (R + 1)√(2L); ``holds`` = norm ≤ bound
-    up to the accuracy of λ_max: norm ≤ bound + tol·|λ_max|/2 + 1e-12 (``tol`` the Lanczos
+    ``norm`` :math:`= |f|_{V_g}`; ``bound`` = λ_max/2 − 1/2 + (R + 1)√(2L); ``holds`` = norm ≤ bound
+    up to the accuracy of λ_max: norm ≤ bound :math:`+ tol·|λ_max|/2 + 1e-12` (``tol`` the Lanczos
     tolerance; the Prop. I.2 network has norm = bound = 0 and λ_max = 1 − O(eps)).
     """
 
@@ -159,7 +159,7 @@ class StabilityBound(NamedTuple):
 
 
 def stability_bound(model, X, y, *, R=None, lam_max=None, tol: float = 1e-10) -> StabilityBound:
-    """Check Thm. 3.2 of arXiv 2506.20779: |f_θ|_{V_g} ≤ λ_max(∇²L(θ))/2 − 1/2 + (R+1)√(2L(θ)).
+    """Check Thm. 3.2 of arXiv 2506.20779: :math:`|f_θ|_{V_g} ≤ λ_max(∇²L(θ))/2 − 1/2 + (R+1)√(2L(θ))`.
 
     Parameters
     ----------

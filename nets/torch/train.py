@@ -1,6 +1,6 @@
 """Full-batch gradient descent for two-layer ReLU networks: one at a time or batched.
 
-The setting of arXiv 2506.20779 (§2 and App. A; experiments.md §1 [paper]): the loss
+The setting of arXiv 2506.20779 (§2 and App. A; docs/theory/flat_minima.md [paper]): the loss
 
     L(θ) = (1/2n) Σᵢ ‖f_θ(xᵢ) − yᵢ‖²,
 
@@ -171,7 +171,7 @@ class SharpnessTracker:
 
     GD with step η is linearly stable at a minimum iff λ_max ≤ 2/η (arXiv 2506.20779,
     Prop. 2.1, from Chemnitz & Engel 2025); at the edge of stability λ_max rises to 2/η and
-    oscillates around it (experiments.md §1).  Each call runs
+    oscillates around it (docs/theory/flat_minima.md).  Each call runs
     :func:`nets.torch.hessian_eigenvalues` on the full-batch loss, warm-started from the
     previous top eigenvector.
 
