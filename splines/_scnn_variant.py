@@ -2,7 +2,8 @@ r"""scnn's weight-decay problem (bias penalised, no skip) by neuron column gener
 
 Problem (the convex ReLU program of Pilanci & Ergen, arXiv 2002.10553, as
 implemented by ``scnn`` — pilancilab/scnn, PyPI ``pyscnn`` — with ``bias=True``,
-``NeuronGL1(lam)`` and no skip connection; docs/theory/representer.md §Convex reformulation).  With x̃ = (x, 1) ∈ ℝ^{d+1}:
+``NeuronGL1(lam)`` and no skip connection; docs/theory/representer.md §Convex
+reformulation).  With x̃ = (x, 1) ∈ ℝ^{d+1}:
 
 .. math::
 
