@@ -1,6 +1,6 @@
 """Benchmark: 10³ realisations of a random ReLU process (arXiv 2405.10229) on a 128² grid.
 
-Issue 4: λ such that each realisation has about 100 neurons on the grid [−1, 1]²
+Set-up: λ such that each realisation has about 100 neurons on the grid [−1, 1]²
 (sampling ball R = √2, E width = 2Rλ = 100, so λ = 100/(2√2)); 10³ realisations ×
 100 neurons × 128² points = 1.6·10⁹ neuron evaluations.  Goal: under 3 s on 2 cores.
 
