@@ -303,7 +303,7 @@ def _statement(c: Check) -> str:
 
 def _announce(c: Check) -> Check:
     if _progress.active():
-        _progress.status(f"check {'pass' if c.passed else 'FAIL'}: {c.name}: {_statement(c)}")
+        _progress.note(f"check {'pass' if c.passed else 'FAIL'}: {c.name}: {_statement(c)}")
     return c
 
 
@@ -454,7 +454,7 @@ def reported(name, value, note="", *, reference=None, time=0.0) -> Reported:
     """A number shown in the "reported" table, with no pass/fail claim."""
     r = Reported(_check_name(name), value, str(note), reference, float(time))
     if _progress.active():
-        _progress.status(f"reported: {name} = {format_number(value)}")
+        _progress.note(f"reported: {name} = {format_number(value)}")
     return r
 
 

@@ -2,9 +2,10 @@
 
 Commands
 --------
-``ridgekit demo [--out DIR] [--quick]``
+``ridgekit demo [--out DIR] [--quick] [--only NAME,...]``
     Run the report's sections and write ``DIR/index.html`` (default ``ridgekit-report``)
-    with PNG figures beside it; exit code 1 if a check fails.
+    with PNG figures beside it; exit code 1 if a check fails.  Progress (the section, what
+    it is doing, each check's verdict) goes to stderr.
 ``ridgekit radon IMAGE -o SINO.npy [--theta-step DEG | --n-angles N] [--no-circle]``
     Sinogram (n_detectors, n_angles) of a 2-D image (.npy, or an image file read with
     Pillow or matplotlib; colour is converted to grey with the Rec. 709 luma weights
@@ -15,9 +16,14 @@ Commands
     PNG is written as 8-bit grey scaled from [min, max] of the reconstruction; ``.npy``
     keeps the float64 values.
 ``ridgekit verify``
-    Run ``kplane.symbolic.checks()`` and print a table; exit code 1 if a check fails.
+    Run the symbolic checks of every package and print a table; exit code 1 if a check fails.
+``ridgekit reproduce PAPER``, ``ridgekit fit DATA.csv``, ``ridgekit norm MODEL``
+    See ``ridgekit COMMAND --help``.
 
-Bad input gives a one-line error on stderr and exit code 2.  Large inputs are processed
+Bad input gives a one-line error on stderr and exit code 2, before any work: output paths
+whose directory is missing or is a file, unreadable or malformed input files, sizes whose
+memory would exceed what the machine has.  Every command that writes files prints their
+paths.  Large inputs are processed
 in chunks of angles with a progress bar on stderr (``--quiet`` turns it off); every
 projection is independent, so a chunked ``radon`` equals the one-call result exactly, and
 a chunked ``iradon`` equals it to rounding (the backprojection sum is split).
@@ -26,6 +32,7 @@ a chunked ``iradon`` equals it to rounding (the backprojection sum is split).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import sys
 import warnings
@@ -37,6 +44,8 @@ __all__ = ["main", "build_parser"]
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif")
 #: Above this many pixel·angle products a transform runs in chunks with a progress bar.
 CHUNK_WORK = 2 ** 23
+#: Most projection angles accepted (a step of 1.8e-4 degrees; more is refused up front).
+MAX_ANGLES = 10 ** 6
 _LUMA = (0.2125, 0.7154, 0.0721)
 
 
@@ -59,7 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="write the HTML report of checks (ridgekit-report/index.html)")
     d.add_argument("--out", default="ridgekit-report", metavar="DIR", help="output directory")
     d.add_argument("--quick", action="store_true", help="smaller sizes (seconds)")
-    d.add_argument("--quiet", action="store_true", help="no progress bars")
+    d.add_argument("--quiet", action="store_true", help="no progress output")
+    d.add_argument("--only", default=None, metavar="NAME,...",
+                   help="run only these sections (transforms, random-relu, nla, splines, ...)")
 
     r = sub.add_parser("radon", help="sinogram of a 2-D image")
     r.add_argument("image", metavar="IMAGE", help=".npy array or image file (.png, .jpg, ...)")
@@ -102,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     ft.add_argument("--lam", type=float, default=1e-3, help="λ of ½Σ(f(x)−y)² + λ·RTV²(f) (default 1e-3)")
     ft.add_argument("-o", "--output", default="model.npz", metavar="MODEL", help="output model (.npz or .json)")
     ft.add_argument("--no-plot", action="store_true", help="do not write the PNG plot")
+    ft.add_argument("--quiet", action="store_true", help="no progress output")
 
     nm = sub.add_parser("norm", help="print the norms of a saved network (.npz or .json)")
     nm.add_argument("model", metavar="MODEL", help="a ShallowNetwork saved with .save()")
@@ -129,8 +141,13 @@ def _read_image(path: Path):
     if suffix == ".npy":
         try:
             arr = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise CLIError(f"cannot read {str(path)!r} as a .npy array: {exc}") from None
+        except (OSError, ValueError, EOFError) as exc:
+            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if path.stat().st_size == 0:
+                why = "the file is empty"
+            raise CLIError(f"cannot read {str(path)!r} as a .npy array: {why}") from None
+        if not isinstance(arr, np.ndarray):
+            raise CLIError(f"{str(path)!r} does not hold a single array")
     elif suffix in IMAGE_SUFFIXES:
         arr = _read_picture(path)
     else:
@@ -182,8 +199,8 @@ def _angles(args, default=180):
             raise CLIError(f"--theta-step {step:g} does not divide 180 degrees; use --n-angles instead")
     elif args.n_angles is not None:
         n = args.n_angles
-        if n < 1:
-            raise CLIError(f"--n-angles must be a positive integer, got {n}")
+        if n < 1 or n > MAX_ANGLES:
+            raise CLIError(f"--n-angles must be an integer from 1 to {MAX_ANGLES:,}, got {n:,}")
     else:
         n = default
     return np.linspace(0.0, 180.0, n, endpoint=False)
@@ -197,16 +214,63 @@ def _chunks(n_angles, work, quiet, desc):
     parts = np.array_split(np.arange(n_angles), n_chunks)
     if n_chunks == 1 or quiet:
         return parts
-    from .report import progress
+    from .progress import progress
 
     return progress(parts, desc=desc, total=len(parts))
 
 
 def _check_output(path: Path, allowed):
+    """An output file: known suffix, its directory exists (and is a directory), the path
+    itself is not a directory."""
     if path.suffix.lower() not in allowed:
         raise CLIError(f"output {str(path)!r} must end in {' or '.join(allowed)}")
-    if not path.parent.exists():
-        raise CLIError(f"output directory {str(path.parent)!r} does not exist")
+    parent = path.parent
+    if not parent.exists():
+        raise CLIError(f"output directory {str(parent)!r} does not exist")
+    if not parent.is_dir():
+        raise CLIError(f"output {str(path)!r}: {str(parent)!r} is a file, not a directory")
+    if path.is_dir():
+        raise CLIError(f"output {str(path)!r} is a directory; give a file name")
+
+
+def _check_out_dir(path: Path):
+    """An output directory: created if missing, but its parent must exist and it must not
+    be a file."""
+    if path.exists() and not path.is_dir():
+        raise CLIError(f"output directory {str(path)!r} is a file")
+    parent = path.parent
+    if not path.exists():
+        if not parent.exists():
+            raise CLIError(f"cannot create {str(path)!r}: directory {str(parent)!r} does not exist")
+        if not parent.is_dir():
+            raise CLIError(f"cannot create {str(path)!r}: {str(parent)!r} is a file")
+
+
+def _available_memory() -> int:
+    """Bytes of memory available to a new allocation (MemAvailable, else physical memory)."""
+    import os
+
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return 2 ** 63
+
+
+def _gb(n: float) -> str:
+    return f"{n / 1e9:.3g} GB" if n >= 1e8 else f"{n / 1e6:.3g} MB"
+
+
+def _check_memory(need: float, what: str):
+    avail = _available_memory()
+    if need > avail:
+        raise CLIError(f"{what} needs about {_gb(need)} of memory, more than the {_gb(avail)} available")
 
 
 def _report_warnings(caught, cmd):
@@ -226,9 +290,13 @@ def _cmd_radon(args):
     _check_output(out, (".npy",))
     theta = _angles(args)
     img = _read_image(Path(args.image))
+    circle = not args.no_circle
+    side = max(img.shape)
+    n_det = side if circle else math.ceil(math.sqrt(2) * side) + 1
+    _check_memory(8.0 * (2 * n_det * theta.size + 3 * img.size),
+                  f"a sinogram of {n_det:,} detectors x {theta.size:,} angles")
     from ridgekit.radon import radon
 
-    circle = not args.no_circle
     cols = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -253,13 +321,19 @@ def _cmd_iradon(args):
         raise CLIError(f"unknown --filter {args.filter!r}; choose one of {', '.join(FILTERS)} or none")
     if args.output_size is not None and args.output_size < 1:
         raise CLIError(f"--output-size must be a positive integer, got {args.output_size}")
+    if args.output_size is not None:
+        _check_memory(8.0 * 3 * args.output_size ** 2,
+                      f"--output-size {args.output_size:,} (a {args.output_size:,}² float64 image)")
     path = Path(args.sinogram)
     if path.suffix.lower() != ".npy":
         raise CLIError(f"the sinogram must be a .npy file, got {str(path)!r}")
     sino = _read_image(path)
+    n_det, n_ang = sino.shape
+    pad = max(64, 2 ** math.ceil(math.log2(2 * n_det)))
+    _check_memory(8.0 * (3 * (args.output_size or n_det) ** 2 + 3 * pad * n_ang),
+                  f"the reconstruction of a {n_det:,} x {n_ang:,} sinogram")
     from ridgekit.radon import iradon
 
-    n_det, n_ang = sino.shape
     theta = np.linspace(0.0, 180.0, n_ang, endpoint=False)
     size = args.output_size
     circle = not args.no_circle
@@ -292,18 +366,33 @@ def _cmd_demo(args):
     from .report import build_report
     from .sections import all_sections
 
-    report = build_report(args.out, quick=args.quick, sections=all_sections(),
-                          show_progress=not args.quiet)
+    out = Path(args.out)
+    _check_out_dir(out)
+    only = None
+    if args.only is not None:
+        only = [n.strip() for n in args.only.split(",") if n.strip()]
+    try:
+        sections = all_sections(only)
+    except ValueError as exc:
+        raise CLIError(f"--only: {exc}") from None
+    report = build_report(out, quick=args.quick, sections=sections, show_progress=not args.quiet)
     return _summarise(report)
 
 
 def _summarise(report):
-    checks = report.checks
-    failed = [c for c in checks if not c.passed]
-    print(f"wrote {report.path} ({report.total_time:.1f} s): {len(checks) - len(failed)} of "
-          f"{len(checks)} checks passed")
+    from .checks import _statement
+    from .report import summary_line
+
+    figures = [Path(p) for s in report.sections for p, _ in s.figures]
+    print(f"wrote {report.path}")
+    for p in figures:
+        print(f"wrote {p}")
+    print(f"{summary_line(report)} ({report.total_time:.1f} s)")
+    for s in report.skipped:
+        print(f"SKIPPED: {s.title}: {s.skipped.reason}; to run it: {s.skipped.install}")
+    failed = [c for c in report.checks if not c.passed]
     for c in failed:
-        print(f"FAILED: {c.name}: error {c.error:.3g} > tolerance {c.tolerance:.3g}")
+        print(f"FAILED: {c.name}: {_statement(c)}")
     return 1 if failed else 0
 
 
@@ -316,29 +405,54 @@ def _cmd_reproduce(args):
         name = resolve(args.paper)
     except ValueError as exc:
         raise CLIError(str(exc)) from None
-    out = args.out or f"reproduce-{name}"
+    out = Path(args.out or f"reproduce-{name}")
+    _check_out_dir(out)
     options = {"device": args.device, "scheduler": args.scheduler}
     if args.data is not None or args.data_dir is not None:
         if args.data is None or args.data_dir is None:
             raise CLIError("ridgekit reproduce: --data and --data-dir go together (e.g. --data cifar10 --data-dir DIR)")
         options.update(data=args.data, data_dir=args.data_dir)
-    report = build_report(out, quick=args.quick, sections=[gallery_section(name, **options)],
-                          show_progress=not args.quiet)
+    client = None
+    if args.scheduler is not None:  # connect once, before any work: a bad address fails in seconds
+        from ._dask import get_client
+
+        try:
+            client, _ = get_client(args.scheduler, "--scheduler")
+        except (ConnectionError, TypeError, ValueError, ImportError) as exc:
+            raise CLIError(str(exc)) from None
+        options["scheduler"] = client
+    try:
+        report = build_report(out, quick=args.quick, sections=[gallery_section(name, **options)],
+                              show_progress=not args.quiet)
+    finally:
+        if client is not None:
+            client.close()
     return _summarise(report)
 
 
 def _cmd_fit(args):
-    from ridgekit.splines.cli_support import fit_csv
+    from ridgekit.splines.cli_support import CSVError, fit_csv, read_csv
 
     path = Path(args.data)
     if not path.is_file():
         raise CLIError(f"ridgekit fit: error: no such file: {path}")
     if not math.isfinite(args.lam) or args.lam < 0:
         raise CLIError(f"ridgekit fit: error: --lam must be finite and >= 0, got {args.lam}")
+    out = Path(args.output)
+    _check_output(out, (".npz", ".json"))
+    if not args.no_plot and importlib.util.find_spec("matplotlib") is None:
+        raise CLIError('ridgekit fit: error: the plot needs matplotlib (pip install "ridgekit[report]"), '
+                       "or pass --no-plot")
     try:
-        fit_csv(str(path), args.lam, args.output, plot=not args.no_plot)
+        read_csv(path)           # every format error before the fit
+        res = fit_csv(str(path), args.lam, str(out), plot=not args.no_plot)
+    except CSVError as exc:
+        raise CLIError(f"ridgekit fit: error: {exc}") from None
     except NotImplementedError as exc:
         raise CLIError(f"ridgekit fit: error: {exc}") from None
+    print(f"wrote {out} (the fitted network; ridgekit norm {out} prints its norms)")
+    if res.get("plot"):
+        print(f"wrote {res['plot']} (plot of the fit)")
     return 0
 
 
@@ -351,10 +465,26 @@ def _cmd_norm(args):
         raise CLIError(f"ridgekit norm: error: no such file: {path}")
     if path.suffix not in (".npz", ".json"):
         raise CLIError(f"ridgekit norm: error: MODEL must be a .npz or .json file, got {path.name}")
+    import zipfile
+
+    if path.stat().st_size == 0:
+        raise CLIError(f"ridgekit norm: error: {path} is empty, not a saved network")
+    if path.suffix == ".npz":   # check the archive here: numpy leaves a truncated one open
+        try:
+            with zipfile.ZipFile(path) as zf:
+                bad = zf.testzip()
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise CLIError(f"ridgekit norm: error: {path} is not a saved ShallowNetwork "
+                           f"(not a readable .npz archive: {exc})") from None
+        if bad is not None:
+            raise CLIError(f"ridgekit norm: error: {path} is not a saved ShallowNetwork (corrupt member {bad})")
     try:
         net = ShallowNetwork.load(path)
-    except (OSError, KeyError) as exc:
-        raise CLIError(f"ridgekit norm: error: cannot read a network from {path}: {exc}") from None
+    except (OSError, KeyError, ValueError, TypeError, EOFError, AttributeError, IndexError,
+            zipfile.BadZipFile) as exc:
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CLIError(f"ridgekit norm: error: {path} is not a saved ShallowNetwork "
+                       f"({type(exc).__name__}: {why[:120]})") from None
     act = type(net.activation).__name__
     rows = [("neurons", net.n_neurons), ("activation", act)]
     candidates = [("path norm  Σ|v|‖w‖", net.path_norm),
@@ -388,7 +518,11 @@ VERIFY_MODULES = ("ridgekit.kplane.symbolic", "ridgekit.radon.symbolic_norms",
 def _cmd_verify(args):
     import importlib
 
-    rows = []
+    from .progress import status
+
+    w = 44
+    n_rows = n_fail = 0
+    header = False
     for mod_name in VERIFY_MODULES:
         try:
             mod = importlib.import_module(mod_name)
@@ -396,23 +530,28 @@ def _cmd_verify(args):
             if getattr(exc, "name", None) == mod_name:
                 continue  # not part of this installation
             raise
-        if hasattr(mod, "checks"):
-            rows.extend((mod_name, r) for r in mod.checks())
-    if not rows:
+        if not hasattr(mod, "checks"):
+            continue
+        status(f"verify: running the symbolic checks of {mod_name}")
+        for r in mod.checks():
+            if not header:
+                print(f"{'module':<30}  {'name':<{w}}  {'passed':<6}  {'result':<12}  description", flush=True)
+                header = True
+            ok = bool(r.passed)
+            n_rows += 1
+            n_fail += not ok
+            if args.quiet and ok:
+                continue
+            res = str(r.result)
+            res = res if len(res) <= 12 else res[:11] + "…"
+            name = str(r.name)
+            name = name if len(name) <= w else name[:w - 1] + "…"
+            print(f"{mod_name:<30}  {name:<{w}}  {'yes' if ok else 'NO':<6}  {res:<12}  {r.description}",
+                  flush=True)
+    if not n_rows:
         print("ridgekit verify: no symbolic checks are available in this installation", file=sys.stderr)
         return 2
-    w = max([len("name")] + [len(str(r.name)) for _, r in rows])
-    print(f"{'module':<22}  {'name':<{w}}  {'passed':<6}  {'result':<12}  description")
-    n_fail = 0
-    for mod_name, r in rows:
-        ok = bool(r.passed)
-        n_fail += not ok
-        if args.quiet and ok:
-            continue
-        res = str(r.result)
-        res = res if len(res) <= 12 else res[:11] + "…"
-        print(f"{mod_name:<22}  {str(r.name):<{w}}  {'yes' if ok else 'NO':<6}  {res:<12}  {r.description}")
-    print(f"{len(rows) - n_fail} of {len(rows)} symbolic checks passed")
+    print(f"{n_rows - n_fail} of {n_rows} symbolic checks passed")
     return 1 if n_fail else 0
 
 
@@ -435,7 +574,10 @@ def main(argv=None) -> int:
         if args.command is None:
             raise CLIError("ridgekit: error: choose a command: demo, reproduce, radon, iradon, fit, norm or verify "
                            "(ridgekit --help)")
-        return _COMMANDS[args.command](args)
+        from .progress import activate
+
+        with activate(not getattr(args, "quiet", False)):
+            return _COMMANDS[args.command](args)
     except CLIError as exc:
         msg = str(exc)
         if not msg.startswith("ridgekit"):
@@ -445,6 +587,12 @@ def main(argv=None) -> int:
     except (ValueError, TypeError) as exc:  # invalid data rejected by the library
         print(f"ridgekit {args.command}: error: {exc}".replace("\n", " "), file=sys.stderr)
         return 2
+    except MemoryError:
+        print(f"ridgekit {args.command}: error: out of memory (try smaller sizes)", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"ridgekit {getattr(args, 'command', '')}: interrupted", file=sys.stderr)
+        return 130
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else 0
 

@@ -6,12 +6,16 @@ line does; library calls and tests stay silent).  Inside an active block
 * :func:`status` prints one line saying what is being done now;
 * :func:`progress` wraps an iterable: a tqdm bar when stderr is a terminal, one plain line
   per item otherwise (logs and pipes get lines, not carriage returns);
-* every check made through :mod:`ridgekit.checks` prints its verdict as it is made.
+* every check made through :mod:`ridgekit.checks` prints its verdict as it is made;
+* a background ticker prints ``… still <last status> (N s)`` when nothing was printed
+  for :data:`HEARTBEAT` seconds (a long kernel, a compilation, a wait on workers), so the
+  output never goes quiet for long.
 
 Lines go to stderr, prefixed by ``ridgekit:``.  With the environment variable
 ``RIDGEKIT_PROGRESS_STAMP=1`` each line starts with ``[wall=… cpu=…]``: the seconds since
-:func:`activate` and the CPU seconds of the calling thread (used by the test that checks
-that the demo never goes quiet for long).
+:func:`activate` and the CPU seconds of the main thread (a load-independent clock, used by
+the test that checks that the demo's own progress lines come at least every few seconds of
+work); ticker lines are marked ``still``.
 
 Examples
 --------
@@ -30,11 +34,35 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import time
 
-__all__ = ["activate", "active", "status", "progress", "timed", "set_prefix"]
+__all__ = ["activate", "active", "status", "note", "progress", "timed", "set_prefix", "HEARTBEAT"]
 
-_STATE = {"on": False, "stream": None, "prefix": "", "t0": 0.0, "stamp": False, "tty": False}
+#: seconds without output after which the ticker prints a "still …" line
+HEARTBEAT = 3.0
+
+_STATE = {"on": False, "stream": None, "prefix": "", "t0": 0.0, "stamp": False, "tty": False,
+          "last": 0.0, "what": "", "since": 0.0}
+_LOCK = threading.RLock()
+
+
+def _main_cpu() -> float:
+    """CPU seconds of the main thread (from any thread)."""
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(threading.main_thread().ident))
+    except (AttributeError, OSError):  # pragma: no cover - platforms without per-thread clocks
+        return time.process_time()
+
+
+def _ticker(stop: threading.Event):
+    while not stop.wait(0.25):
+        with _LOCK:
+            if not _STATE["on"]:
+                continue
+            now = time.perf_counter()
+            if _STATE["what"] and now - _STATE["last"] >= HEARTBEAT:
+                _emit(f"… still {_STATE['what']} ({now - _STATE['since']:.0f} s)")
 
 
 @contextlib.contextmanager
@@ -50,17 +78,28 @@ def activate(enabled: bool = True, *, stream=None, prefix: str = ""):
     prefix : str
         Shown after ``ridgekit:`` on each line (e.g. the section being run).
     """
-    old = dict(_STATE)
-    stream = sys.stderr if stream is None else stream
-    _STATE.update(on=bool(enabled), stream=stream, prefix=prefix,
-                  t0=old["t0"] if old["on"] else time.perf_counter(),
-                  stamp=os.environ.get("RIDGEKIT_PROGRESS_STAMP", "") not in ("", "0"),
-                  tty=bool(getattr(stream, "isatty", lambda: False)()))
+    with _LOCK:
+        old = dict(_STATE)
+        stream = sys.stderr if stream is None else stream
+        now = time.perf_counter()
+        _STATE.update(on=bool(enabled), stream=stream, prefix=prefix,
+                      t0=old["t0"] if old["on"] else now, last=now, since=now,
+                      stamp=os.environ.get("RIDGEKIT_PROGRESS_STAMP", "") not in ("", "0"),
+                      tty=bool(getattr(stream, "isatty", lambda: False)()))
+    stop, thread = None, None
+    if enabled and not old["on"]:
+        stop = threading.Event()
+        thread = threading.Thread(target=_ticker, args=(stop,), daemon=True, name="ridgekit-progress")
+        thread.start()
     try:
         yield
     finally:
-        _STATE.clear()
-        _STATE.update(old)
+        if thread is not None:
+            stop.set()
+            thread.join()
+        with _LOCK:
+            _STATE.clear()
+            _STATE.update(old)
 
 
 def active() -> bool:
@@ -74,18 +113,32 @@ def set_prefix(prefix: str) -> None:
         _STATE["prefix"] = prefix
 
 
-def _line(message: str) -> str:
+def _emit(message: str) -> None:
     head = "ridgekit: " + (f"{_STATE['prefix']}: " if _STATE["prefix"] else "")
     if _STATE["stamp"]:
-        head = f"[wall={time.perf_counter() - _STATE['t0']:.2f} cpu={time.thread_time():.2f}] " + head
-    return head + message
+        head = f"[wall={time.perf_counter() - _STATE['t0']:.2f} cpu={_main_cpu():.2f}] " + head
+    print(head + message, file=_STATE["stream"], flush=True)
+    _STATE["last"] = time.perf_counter()
+
+
+def note(message: str) -> None:
+    """Print one progress line that does not change what the ticker repeats (a check's
+    verdict, a reported number)."""
+    if not _STATE["on"]:
+        return
+    with _LOCK:
+        _emit(message)
 
 
 def status(message: str) -> None:
-    """Print ``message`` as one progress line (only inside an active block)."""
+    """Print ``message`` as one progress line (only inside an active block); the ticker
+    repeats it as ``… still <message>`` while nothing else is printed."""
     if not _STATE["on"]:
         return
-    print(_line(message), file=_STATE["stream"], flush=True)
+    with _LOCK:
+        _emit(message)
+        _STATE["what"] = message
+        _STATE["since"] = _STATE["last"]
 
 
 def progress(iterable, *, desc: str, total: int | None = None, enable: bool = True):

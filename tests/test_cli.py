@@ -173,7 +173,8 @@ def test_verify_runs_the_library_checks(monkeypatch, capsys):
 def test_reproduce_runs_a_gallery_entry(tmp_path, capsys):
     assert main(["reproduce", "2405.10229", "--quick", "--quiet", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "index.html").exists()
-    assert "checks passed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert " passed, 0 failed" in out and f"wrote {tmp_path / 'index.html'}" in out
 
 
 def test_reproduce_unknown_entry(capsys):

@@ -46,7 +46,7 @@ def test_rkhs_gap_reproduction_checks_pass(tmp_path):
     from ridgekit.gallery.rkhs_gap import run
 
     res = run(tmp_path, quick=True)
-    assert res["checks"] and all(c["passed"] for c in res["checks"])
+    assert res["checks"] and all(c.passed for c in res["checks"])
     assert all((tmp_path / "rkhs_gap.png").exists() for _ in res["figures"])
 
 
