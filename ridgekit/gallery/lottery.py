@@ -279,6 +279,7 @@ def _plot(out, studies, inst, plt):
             axes[0].plot(st_inst["rewinds"], 100 * np.asarray(vals), marker="o", label=f"{st['task']}: {m}")
     axes[0].axhline(2.0, color="grey", ls=":", lw=1)
     axes[0].set_xscale("symlog", linthresh=1)
+    axes[0].set_xlim(left=0)
     axes[0].set_xlabel("rewind iteration k")
     axes[0].set_ylabel("error barrier [% points]")
     axes[0].set_title("instability vs rewind iteration")
