@@ -182,6 +182,8 @@ def forward(transform, f, *, client=None, block_size=None, zarr_store=None, quad
     f = _check_volume(transform, f)
     if getattr(transform, "kernel", None) == "box" and transform.grid_shape is not None:
         transform._check_footprints_fit()  # the full frame set, before any work
+    if block_size is not None:
+        _check_block_size(block_size, transform.m, 1)
     client, owned = _resolve_client(client)
     try:
         b = _check_block_size(block_size, transform.m, _n_threads(client))
@@ -220,25 +222,30 @@ def _from_zarr(store):
 
 
 def _backproject(transform, g, points, filter_name, client, block_size):
-    client, owned = _resolve_client(client)
     if client is None:
         raise ValueError("block-wise backprojection needs client= (a dask.distributed.Client or an address)")
+    # validate everything before the first message to the cluster
+    if _is_dask_array(g):
+        if g.shape != transform.sinogram_shape:
+            raise ValueError(f"g must have shape {transform.sinogram_shape} (frames, offsets…), got {g.shape}")
+    else:
+        g = transform._check_sinogram(g)
+    if points is not None:
+        points = transform._check_points(points)
+    if block_size is not None:
+        _check_block_size(block_size, transform.m, 1)
+    client, owned = _resolve_client(client)
     try:
         m = transform.m
         b = _check_block_size(block_size, m, _n_threads(client))
         bounds = block_bounds(m, b)
         tpl = client.scatter(transform, broadcast=True, hash=False)
-        pts = None
-        if points is not None:
-            pts = client.scatter(transform._check_points(points), broadcast=True, hash=False)
+        pts = None if points is None else client.scatter(points, broadcast=True, hash=False)
         if _is_dask_array(g):
-            if g.shape != transform.sinogram_shape:
-                raise ValueError(f"g must have shape {transform.sinogram_shape} (frames, offsets…), got {g.shape}")
             g = g.rechunk((tuple(hi - lo for lo, hi in bounds),) + tuple((s,) for s in g.shape[1:]))
             parts = [client.compute(blk, optimize_graph=False) for blk in g.to_delayed().ravel()]
         else:
-            g2 = transform._check_sinogram(g)
-            parts = client.scatter([g2[lo:hi] for lo, hi in bounds], hash=False)
+            parts = client.scatter([g[lo:hi] for lo, hi in bounds], hash=False)
         parts = [client.submit(_adjoint_block, tpl, blk, lo, hi, pts, filter_name, pure=False)
                  for blk, (lo, hi) in zip(parts, bounds)]
         while len(parts) > 1:  # binary tree: ⌈log₂ B⌉ levels, every partial consumed once

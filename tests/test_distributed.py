@@ -42,9 +42,10 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def client():
-    """Two worker processes, one thread each, no dashboard (ports are shared on CI hosts)."""
+    """Two worker processes, one thread each; the dashboard on a free port (":0"): a fixed port
+    may be taken on a shared host, and distributed then warns (an error under filterwarnings)."""
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=50)
+                                       dashboard_address=":0", silence_logs=50)
     c = distributed.Client(cluster)
     try:
         yield c
@@ -243,7 +244,8 @@ def test_forward_to_zarr_store(client, tmp_path):
     np.testing.assert_array_equal(local.compute(), g)
 
 
-def test_point_cloud_and_bad_arguments(client):
+@pytest.mark.slow  # one more kernel (point evaluation) to compile in three processes
+def test_backprojection_at_points(client):
     from ridgekit.radon import RadonTransform
 
     R = RadonTransform((12, 12, 12), 10, extent=2.0)
@@ -251,6 +253,13 @@ def test_point_cloud_and_bad_arguments(client):
     pts = np.random.default_rng(3).uniform(-1, 1, (50, 3))
     np.testing.assert_allclose(R.adjoint(g, points=pts, client=client, block_size=3), R.adjoint(g, points=pts),
                                rtol=0, atol=_reorder_bound(R, g))
+
+
+def test_bad_arguments(client):
+    from ridgekit.radon import RadonTransform
+
+    R = RadonTransform((12, 12, 12), 10, extent=2.0)
+    g = np.zeros(R.sinogram_shape)
     with pytest.raises(ValueError, match="block_size"):
         R.forward(_volume(R), client=client, block_size=0)
     with pytest.raises(ValueError, match="needs client"):
@@ -327,3 +336,14 @@ def test_cross_validate_path_matches_sklearn(client, tmp_path):
     # other data are another sweep: refused, not mixed
     with pytest.raises(SweepDefinitionError):
         cross_validate_path(TV2Spline(), X, y + 1.0, {"lam": lams}, tmp_path / "cv", cv=3, seed=0)
+
+
+def test_cli_reproduce_unreachable_scheduler(tmp_path, capsys):
+    from ridgekit.cli import main
+
+    t0 = time.perf_counter()
+    code = main(["reproduce", "flat-minima", "--quick", "--scheduler", "tcp://127.0.0.1:9", "--out",
+                 str(tmp_path / "out")])
+    assert code == 2
+    assert "could not reach a Dask scheduler" in capsys.readouterr().err
+    assert time.perf_counter() - t0 < 60  # the connect timeout (5 s) plus imports, never a hang
