@@ -30,15 +30,16 @@ import matplotlib.pyplot as plt
 from ridgekit.gallery import load
 
 
-def field(row, key):
-    return row[key] if isinstance(row, dict) else getattr(row, key)
+def field(row, key, default=None):
+    return row.get(key, default) if isinstance(row, dict) else getattr(row, key, default)
 
 
 def show(result):
     """Print the table of checks, then show the figures the reproduction wrote."""
     print(result["title"])
     for row in result["checks"]:
-        verdict = "pass" if field(row, "passed") else "FAIL"
+        passed = field(row, "passed")
+        verdict = "reported" if passed is None else "pass" if passed else "FAIL"
         print(f"[{verdict}] {field(row, 'name')}: {field(row, 'value')!s:.12} "
               f"vs {field(row, 'reference')!s:.12}")
     for row in result.get("reported", []) or []:
