@@ -10,7 +10,7 @@ c (w = 0 for point masses), and meets the offset nodes through
   (:func:`_line_weight`, branch-free fast paths when w <= ht);
 * ``kernel="hat"`` (n >= 2, and on request for n = 1): the node's hat function of width
   ht, separable over the offset axes: ht·K(t_i − s) = Π_c (1/w_c) ∫ φ((τ − t_ic)/ht) dτ/ht
-  over the footprint (:func:`_axis_weights`); for w = 0 this is the hat itself (linear
+  over the footprint (:func:`_row_weights`); for w = 0 this is the hat itself (linear
   interpolation).
 
 Both are partitions of unity over the offset nodes, and the footprints of one grid line
@@ -47,46 +47,14 @@ def _row_base(r, shape, origin, h, frame, base):
             base[c] += xa * frame[a, c]
 
 
-@njit
+@njit(inline="always")
 def _hat_integral(x):
-    """Φ(x) = ∫_{−∞}^{x} φ, φ(u) = max(0, 1 − |u|) the hat function."""
-    if x <= -1.0:
-        return 0.0
-    if x <= 0.0:
-        return 0.5 * (x + 1.0) * (x + 1.0)
-    if x <= 1.0:
-        return 1.0 - 0.5 * (1.0 - x) * (1.0 - x)
-    return 1.0
+    """Φ(x) = ∫_{−∞}^{x} φ, φ(u) = max(0, 1 − |u|) the hat function.
 
-
-@njit
-def _axis_weights(u, wf, T, first, wts):
-    """Weights ht·K(t_i − s) along one axis, all lengths in units of ht.
-
-    K is the footprint box of width wf centred at u convolved with the hat function of
-    the node: ht·K(t_i − s) = (Φ(u + wf/2 − i) − Φ(u − wf/2 − i))/wf, and the hat itself
-    when wf = 0 (a point mass).  Writes the weights of nodes first[0], first[0]+1, ...
-    and returns their number (0 if the footprint misses the grid)."""
-    lo = u - 0.5 * wf
-    hi = u + 0.5 * wf
-    i0 = int(np.ceil(lo - 1.0))
-    i1 = int(np.floor(hi + 1.0))
-    if i0 < 0:
-        i0 = 0
-    if i1 > T - 1:
-        i1 = T - 1
-    if i1 < i0:
-        return 0
-    first[0] = i0
-    cnt = 0
-    for i in range(i0, i1 + 1):
-        if wf > 0.0:
-            wts[cnt] = (_hat_integral(hi - i) - _hat_integral(lo - i)) / wf
-        else:
-            a = abs(u - i)
-            wts[cnt] = 1.0 - a if a < 1.0 else 0.0
-        cnt += 1
-    return cnt
+    Branch-free: with y = x clipped to [−1, 1], Φ = ½ + y − ½·y·|y| (= ½(1 + y)² for
+    y <= 0 and 1 − ½(1 − y)² for y >= 0)."""
+    y = min(max(x, -1.0), 1.0)
+    return 0.5 + y - 0.5 * y * abs(y)
 
 
 # n = 1 kernels work on offset rows padded with PAD zeros on each side, so that the inner
@@ -316,97 +284,408 @@ def backproject_2d_hat(gw, c, s, origin0, origin1, h0, h1, t0, ht, T, lrange, ou
                 orow[l] += grow[i] + fr * (grow[i + 1] - grow[i])
 
 
-@njit
-def _tensor_scratch(n, wmax):
-    """Per-thread work arrays of :func:`_tensor_weights` for footprints up to ``wmax``."""
-    kmax = int(wmax) + 4
-    return (np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.empty((n, kmax)),
-            np.empty(kmax ** n, dtype=np.int64), np.empty(kmax ** n))
+# ---------------------------------------------------------------- n >= 2 (separable hat)
+# The kernels below visit the grid row by row (rows run along the last axis).  For each
+# row and offset axis c, :func:`_row_weights` computes in one branch-free (vectorisable)
+# pass the first offset node idx[c, l] and the weights w[c, q, l] of the K_c nodes that
+# the footprint of node l meets (K_c = 2 for the hat, 3 for footprints up to one offset
+# step, ⌈w_c⌉ + 2 beyond), with u_c(l) = u0_c + l·du_c; :func:`_splat_tensor` and
+# :func:`_gather_tensor` then splat / gather their tensor product, with explicit loops
+# for n = 2, 3 inside the grid and an odometer (which drops nodes outside 0..T−1)
+# otherwise.  Point clouds use the same functions with rows of length 1.  Forward and
+# backprojection compute the weights with the same function from the same arguments, so
+# they are exact transposes.
+
+# offsets (in offset steps) beyond which a footprint surely misses any grid; the clamp
+# keeps the float-to-int conversion defined for huge (finite) projections
+_U_MAX = 2.0 ** 40
 
 
-@njit
-def _tensor_weights(u, fwj, T, firsts, axw, counts, idx, wts):
-    """Flat indices and weights of the separable kernel for a footprint centred at u.
+@njit(inline="always")
+def _axis_nodes(wf):
+    """Number K of offset nodes a footprint of width wf (offset steps) can meet."""
+    if wf == 0.0:
+        return 2
+    if wf <= 1.0:
+        return 3
+    return int(np.ceil(wf)) + 2
 
-    Returns the number of (index, weight) pairs written (0 if it misses the grid)."""
-    n = u.shape[0]
-    first = np.empty(1, dtype=np.int64)
+
+@njit(inline="always")
+def _row_weights(u0, du, wf, K, L, idx, w, c):
+    """Offset-axis c weights of the L nodes of one grid row, u(l) = u0 + l·du.
+
+    The kernel of the module docstring, lengths in offset steps, u = (s − t0)/ht: the
+    footprint box [lo, lo + wf], lo = u − wf/2, convolved with the node hat gives node i
+    the weight (Φ(lo + wf − i) − Φ(lo − i))/wf, and the hat itself, 1 − |u − i|, for
+    wf = 0.  The nonzero weights sit at nodes strictly inside (lo − 1, lo + wf + 1): at
+    most K of them from idx[c, l] = ⌊lo⌋ on, written to w[c, 0:K, l].  For 0 < wf <= 1
+    the three weights are the closed forms of Φ on the pieces that a = lo − ⌊lo⌋ and
+    σ = a + wf − 1 ∈ [−1, 1) select,
+
+        w₀ = ((1 − a)² − min(σ, 0)²)/(2wf),  w₁ = (½ + σ − ½σ|σ| − ½a²)/wf,
+        w₂ = max(σ, 0)²/(2wf)
+
+    (they sum to 1).  Nodes outside the offset grid are left to the caller."""
+    hw = 0.5 * wf
+    if wf == 0.0:
+        for l in range(L):
+            lo = min(max(u0 + l * du, -_U_MAX), _U_MAX)
+            fl = np.floor(lo)
+            idx[c, l] = int(fl)
+            a = lo - fl
+            w[c, 0, l] = 1.0 - a
+            w[c, 1, l] = a
+    elif wf <= 1.0:
+        h2 = 0.5 / wf
+        for l in range(L):
+            lo = min(max(u0 + l * du - hw, -_U_MAX), _U_MAX)
+            fl = np.floor(lo)
+            idx[c, l] = int(fl)
+            a = lo - fl
+            sg = a + wf - 1.0
+            mn = min(sg, 0.0)
+            mp = max(sg, 0.0)
+            w[c, 0, l] = ((1.0 - a) * (1.0 - a) - mn * mn) * h2
+            w[c, 1, l] = (0.5 + sg - 0.5 * sg * abs(sg) - 0.5 * a * a) / wf
+            w[c, 2, l] = mp * mp * h2
+    else:
+        for l in range(L):
+            lo = min(max(u0 + l * du - hw, -_U_MAX), _U_MAX)
+            fl = np.floor(lo)
+            idx[c, l] = int(fl)
+            for q in range(K):
+                x = lo - (fl + q)
+                w[c, q, l] = (_hat_integral(x + wf) - _hat_integral(x)) / wf
+
+
+@njit(inline="always")
+def _inside(idx, K, l, T):
+    """Whether all nodes of voxel l lie inside the offset grid 0..T−1 on every axis."""
+    for c in range(idx.shape[0]):
+        i0 = idx[c, l]
+        if i0 < 0 or i0 + K[c] > T:
+            return False
+    return True
+
+
+@njit(inline="always")
+def _splat_tensor(v, idx, w, K, l, T, o, pos):
+    """o[flat node index] += v·Π_c w[c, ·, l] over the tensor product of the axes' nodes."""
+    n = idx.shape[0]
+    if _inside(idx, K, l, T):
+        # the last axis' weights are held in locals (the stores to o may alias w)
+        kl = K[n - 1]
+        wl0 = w[n - 1, 0, l]
+        wl1 = w[n - 1, 1, l]
+        wl2 = w[n - 1, 2, l] if kl > 2 else 0.0
+        if n == 2:
+            b = idx[0, l] * T + idx[1, l]
+            for p in range(K[0]):
+                vp = v * w[0, p, l]
+                if kl == 3:
+                    o[b] += vp * wl0
+                    o[b + 1] += vp * wl1
+                    o[b + 2] += vp * wl2
+                elif kl == 2:
+                    o[b] += vp * wl0
+                    o[b + 1] += vp * wl1
+                else:
+                    for q in range(kl):
+                        o[b + q] += vp * w[1, q, l]
+                b += T
+            return
+        if n == 3:
+            b0 = (idx[0, l] * T + idx[1, l]) * T + idx[2, l]
+            for p in range(K[0]):
+                vp = v * w[0, p, l]
+                b1 = b0
+                for q in range(K[1]):
+                    vq = vp * w[1, q, l]
+                    if kl == 3:
+                        o[b1] += vq * wl0
+                        o[b1 + 1] += vq * wl1
+                        o[b1 + 2] += vq * wl2
+                    elif kl == 2:
+                        o[b1] += vq * wl0
+                        o[b1 + 1] += vq * wl1
+                    else:
+                        for s in range(kl):
+                            o[b1 + s] += vq * w[2, s, l]
+                    b1 += T
+                b0 += T * T
+            return
     total = 1
     for c in range(n):
-        cnt = _axis_weights(u[c], fwj[c], T, first, axw[c])
-        if cnt <= 0:
-            return 0
-        counts[c] = cnt
-        firsts[c] = first[0]
-        total *= cnt
-    for q in range(total):
-        rem = q
+        pos[c] = 0
+        total *= K[c]
+    for _ in range(total):
+        flat = 0
+        wt = v
+        ok = True
+        for c in range(n):
+            i = idx[c, l] + pos[c]
+            ok = ok and 0 <= i < T
+            flat = flat * T + i
+            wt *= w[c, pos[c], l]
+        if ok:
+            o[flat] += wt
+        c = n - 1
+        while c >= 0:
+            pos[c] += 1
+            if pos[c] < K[c]:
+                break
+            pos[c] = 0
+            c -= 1
+
+
+@njit(inline="always")
+def _gather_tensor(idx, w, K, l, T, g, pos):
+    """Σ over the tensor product of the axes' nodes of Π_c w[c, ·, l]·g[flat node index]
+    (the transpose of :func:`_splat_tensor`)."""
+    n = idx.shape[0]
+    acc = 0.0
+    if _inside(idx, K, l, T):
+        kl = K[n - 1]
+        wl0 = w[n - 1, 0, l]
+        wl1 = w[n - 1, 1, l]
+        wl2 = w[n - 1, 2, l] if kl > 2 else 0.0
+        if n == 2:
+            b = idx[0, l] * T + idx[1, l]
+            for p in range(K[0]):
+                if kl == 3:
+                    s = wl0 * g[b] + wl1 * g[b + 1] + wl2 * g[b + 2]
+                elif kl == 2:
+                    s = wl0 * g[b] + wl1 * g[b + 1]
+                else:
+                    s = 0.0
+                    for q in range(kl):
+                        s += w[1, q, l] * g[b + q]
+                acc += w[0, p, l] * s
+                b += T
+            return acc
+        if n == 3:
+            b0 = (idx[0, l] * T + idx[1, l]) * T + idx[2, l]
+            for p in range(K[0]):
+                b1 = b0
+                sp = 0.0
+                for q in range(K[1]):
+                    if kl == 3:
+                        s = wl0 * g[b1] + wl1 * g[b1 + 1] + wl2 * g[b1 + 2]
+                    elif kl == 2:
+                        s = wl0 * g[b1] + wl1 * g[b1 + 1]
+                    else:
+                        s = 0.0
+                        for r in range(kl):
+                            s += w[2, r, l] * g[b1 + r]
+                    sp += w[1, q, l] * s
+                    b1 += T
+                acc += w[0, p, l] * sp
+                b0 += T * T
+            return acc
+    total = 1
+    for c in range(n):
+        pos[c] = 0
+        total *= K[c]
+    for _ in range(total):
         flat = 0
         wt = 1.0
-        for c in range(n - 1, -1, -1):
-            iq = rem % counts[c]
-            rem //= counts[c]
-            wt *= axw[c, iq]
-        rem = q
-        mult = 1
-        for c in range(n - 1, -1, -1):
-            iq = rem % counts[c]
-            rem //= counts[c]
-            flat += (firsts[c] + iq) * mult
-            mult *= T
-        idx[q] = flat
-        wts[q] = wt
-    return total
+        ok = True
+        for c in range(n):
+            i = idx[c, l] + pos[c]
+            ok = ok and 0 <= i < T
+            flat = flat * T + i
+            wt *= w[c, pos[c], l]
+        if ok:
+            acc += wt * g[flat]
+        c = n - 1
+        while c >= 0:
+            pos[c] += 1
+            if pos[c] < K[c]:
+                break
+            pos[c] = 0
+            c -= 1
+    return acc
+
+
+@njit
+def _tensor_scratch(n, L, wmax):
+    """Per-thread buffers: first nodes (n, L), weights (n, Kmax, L), node counts K (n,),
+    odometer (n,), row projection and its step (n,) each."""
+    kmax = _axis_nodes(wmax)
+    return (np.empty((n, L), dtype=np.int64), np.empty((n, kmax, L)), np.empty(n, dtype=np.int64),
+            np.empty(n, dtype=np.int64), np.empty(n), np.empty(n))
 
 
 @pjit
 def splat_grid_n(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
-    """Forward transform, any n, of grid values f (rows × L); out has shape (m, Tⁿ)."""
+    """Forward transform, n >= 2, of grid values f (rows × L); out has shape (m, Tⁿ).
+
+    Parallel over frames, each thread owning its frames' output rows."""
     m = frames.shape[0]
     d = shape.shape[0]
     n = frames.shape[2]
     L = shape[d - 1]
     rows = f.shape[0]
     for j in prange(m):
-        base = np.empty(n)
-        u = np.empty(n)
-        firsts, counts, axw, idx, wts = _tensor_scratch(n, fw[j].max())
+        idx, w, K, pos, base, du = _tensor_scratch(n, L, fw[j].max())
+        o = out[j]
+        for c in range(n):
+            K[c] = _axis_nodes(fw[j, c])
+            du[c] = h[d - 1] * frames[j, d - 1, c] / ht
         for r in range(rows):
             _row_base(r, shape, origin, h, frames[j], base)
+            for c in range(n):
+                _row_weights((base[c] - t0) / ht, du[c], fw[j, c], K[c], L, idx, w, c)
             for l in range(L):
                 v = f[r, l]
-                if v == 0.0:
-                    continue
-                for c in range(n):
-                    u[c] = (base[c] + l * h[d - 1] * frames[j, d - 1, c] - t0) / ht
-                cnt = _tensor_weights(u, fw[j], T, firsts, axw, counts, idx, wts)
-                for q in range(cnt):
-                    out[j, idx[q]] += scale * v * wts[q]
+                if v != 0.0:
+                    _splat_tensor(scale * v, idx, w, K, l, T, o, pos)
 
 
 @pjit
 def backproject_grid_n(g, weights, shape, origin, h, frames, fw, t0, ht, T, out):
-    """Backprojection, any n, onto a regular grid (out: rows × L)."""
+    """Backprojection, n >= 2, onto a regular grid (out: rows × L), the transpose of
+    :func:`splat_grid_n` up to the weights.  Parallel over blocks of output rows; frames
+    are visited in blocks so that a block's data stay in cache across the rows."""
     m = frames.shape[0]
     d = shape.shape[0]
     n = frames.shape[2]
     L = shape[d - 1]
     rows = out.shape[0]
-    for r in prange(rows):
-        base = np.empty(n)
-        u = np.empty(n)
-        firsts, counts, axw, idx, wts = _tensor_scratch(n, fw.max())
-        for j in range(m):
-            wj = weights[j]
+    nrb = (rows + ROW_BLOCK - 1) // ROW_BLOCK
+    for rb in prange(nrb):
+        idx, w, K, pos, base, du = _tensor_scratch(n, L, fw.max())
+        r1 = min(rows, (rb + 1) * ROW_BLOCK)
+        for j0 in range(0, m, FRAME_BLOCK):
+            for r in range(rb * ROW_BLOCK, r1):
+                orow = out[r]
+                for j in range(j0, min(m, j0 + FRAME_BLOCK)):
+                    wj = weights[j]
+                    gj = g[j]
+                    _row_base(r, shape, origin, h, frames[j], base)
+                    for c in range(n):
+                        K[c] = _axis_nodes(fw[j, c])
+                        du[c] = h[d - 1] * frames[j, d - 1, c] / ht
+                        _row_weights((base[c] - t0) / ht, du[c], fw[j, c], K[c], L, idx, w, c)
+                    for l in range(L):
+                        orow[l] += wj * _gather_tensor(idx, w, K, l, T, gj, pos)
+
+
+@pjit
+def splat_grid_2(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
+    """:func:`splat_grid_n` for n = 2 (X-ray transform in ℝ³, 2-planes in ℝ⁴): the same
+    weights and sums, with the 3 × 3 (footprints up to one offset step) and 2 × 2 (hat)
+    tensor products inside the offset grid unrolled over locals."""
+    m = frames.shape[0]
+    d = shape.shape[0]
+    L = shape[d - 1]
+    rows = f.shape[0]
+    for j in prange(m):
+        idx, w, K, pos, base, du = _tensor_scratch(2, L, fw[j].max())
+        o = out[j]
+        for c in range(2):
+            K[c] = _axis_nodes(fw[j, c])
+            du[c] = h[d - 1] * frames[j, d - 1, c] / ht
+        k0 = K[0]
+        k1 = K[1]
+        fast3 = k0 == 3 and k1 == 3
+        fast2 = k0 == 2 and k1 == 2
+        for r in range(rows):
             _row_base(r, shape, origin, h, frames[j], base)
+            _row_weights((base[0] - t0) / ht, du[0], fw[j, 0], k0, L, idx, w, 0)
+            _row_weights((base[1] - t0) / ht, du[1], fw[j, 1], k1, L, idx, w, 1)
             for l in range(L):
-                for c in range(n):
-                    u[c] = (base[c] + l * h[d - 1] * frames[j, d - 1, c] - t0) / ht
-                cnt = _tensor_weights(u, fw[j], T, firsts, axw, counts, idx, wts)
-                acc = 0.0
-                for q in range(cnt):
-                    acc += wts[q] * g[j, idx[q]]
-                out[r, l] += wj * acc
+                v = f[r, l]
+                if v == 0.0:
+                    continue
+                sv = scale * v
+                i0 = idx[0, l]
+                i1 = idx[1, l]
+                inside = i0 >= 0 and i1 >= 0 and i0 + k0 <= T and i1 + k1 <= T
+                if fast3 and inside:
+                    b0 = w[1, 0, l]
+                    b1 = w[1, 1, l]
+                    b2 = w[1, 2, l]
+                    v0 = sv * w[0, 0, l]
+                    v1 = sv * w[0, 1, l]
+                    v2 = sv * w[0, 2, l]
+                    b = i0 * T + i1
+                    o[b] += v0 * b0
+                    o[b + 1] += v0 * b1
+                    o[b + 2] += v0 * b2
+                    b += T
+                    o[b] += v1 * b0
+                    o[b + 1] += v1 * b1
+                    o[b + 2] += v1 * b2
+                    b += T
+                    o[b] += v2 * b0
+                    o[b + 1] += v2 * b1
+                    o[b + 2] += v2 * b2
+                elif fast2 and inside:
+                    b0 = w[1, 0, l]
+                    b1 = w[1, 1, l]
+                    v0 = sv * w[0, 0, l]
+                    v1 = sv * w[0, 1, l]
+                    b = i0 * T + i1
+                    o[b] += v0 * b0
+                    o[b + 1] += v0 * b1
+                    o[b + T] += v1 * b0
+                    o[b + T + 1] += v1 * b1
+                else:
+                    _splat_tensor(sv, idx, w, K, l, T, o, pos)
+
+
+@pjit
+def backproject_grid_2(g, weights, shape, origin, h, frames, fw, t0, ht, T, out):
+    """:func:`backproject_grid_n` for n = 2, unrolled as :func:`splat_grid_2`."""
+    m = frames.shape[0]
+    d = shape.shape[0]
+    L = shape[d - 1]
+    rows = out.shape[0]
+    nrb = (rows + ROW_BLOCK - 1) // ROW_BLOCK
+    for rb in prange(nrb):
+        idx, w, K, pos, base, du = _tensor_scratch(2, L, fw.max())
+        r1 = min(rows, (rb + 1) * ROW_BLOCK)
+        for j0 in range(0, m, FRAME_BLOCK):
+            for r in range(rb * ROW_BLOCK, r1):
+                orow = out[r]
+                for j in range(j0, min(m, j0 + FRAME_BLOCK)):
+                    wj = weights[j]
+                    gj = g[j]
+                    _row_base(r, shape, origin, h, frames[j], base)
+                    for c in range(2):
+                        K[c] = _axis_nodes(fw[j, c])
+                        du[c] = h[d - 1] * frames[j, d - 1, c] / ht
+                        _row_weights((base[c] - t0) / ht, du[c], fw[j, c], K[c], L, idx, w, c)
+                    k0 = K[0]
+                    k1 = K[1]
+                    fast3 = k0 == 3 and k1 == 3
+                    fast2 = k0 == 2 and k1 == 2
+                    for l in range(L):
+                        i0 = idx[0, l]
+                        i1 = idx[1, l]
+                        inside = i0 >= 0 and i1 >= 0 and i0 + k0 <= T and i1 + k1 <= T
+                        if fast3 and inside:
+                            b0 = w[1, 0, l]
+                            b1 = w[1, 1, l]
+                            b2 = w[1, 2, l]
+                            b = i0 * T + i1
+                            s0 = b0 * gj[b] + b1 * gj[b + 1] + b2 * gj[b + 2]
+                            b += T
+                            s1 = b0 * gj[b] + b1 * gj[b + 1] + b2 * gj[b + 2]
+                            b += T
+                            s2 = b0 * gj[b] + b1 * gj[b + 1] + b2 * gj[b + 2]
+                            acc = w[0, 0, l] * s0 + w[0, 1, l] * s1 + w[0, 2, l] * s2
+                        elif fast2 and inside:
+                            b0 = w[1, 0, l]
+                            b1 = w[1, 1, l]
+                            b = i0 * T + i1
+                            acc = (w[0, 0, l] * (b0 * gj[b] + b1 * gj[b + 1])
+                                   + w[0, 1, l] * (b0 * gj[b + T] + b1 * gj[b + T + 1]))
+                        else:
+                            acc = _gather_tensor(idx, w, K, l, T, gj, pos)
+                        orow[l] += wj * acc
 
 
 @pjit
@@ -417,8 +696,10 @@ def splat_points(points, masses, frames, fw, t0, ht, T, scale, out):
     n = frames.shape[2]
     P = points.shape[0]
     for j in prange(m):
-        u = np.empty(n)
-        firsts, counts, axw, idx, wts = _tensor_scratch(n, fw[j].max())
+        idx, w, K, pos, base, du = _tensor_scratch(n, 1, fw[j].max())
+        o = out[j]
+        for c in range(n):
+            K[c] = _axis_nodes(fw[j, c])
         for p in range(P):
             v = masses[p]
             if v == 0.0:
@@ -427,10 +708,8 @@ def splat_points(points, masses, frames, fw, t0, ht, T, scale, out):
                 s = 0.0
                 for a in range(d):
                     s += points[p, a] * frames[j, a, c]
-                u[c] = (s - t0) / ht
-            cnt = _tensor_weights(u, fw[j], T, firsts, axw, counts, idx, wts)
-            for q in range(cnt):
-                out[j, idx[q]] += scale * v * wts[q]
+                _row_weights((s - t0) / ht, 0.0, fw[j, c], K[c], 1, idx, w, c)
+            _splat_tensor(scale * v, idx, w, K, 0, T, o, pos)
 
 
 @pjit
@@ -441,18 +720,14 @@ def backproject_points(g, weights, points, frames, fw, t0, ht, T, out):
     n = frames.shape[2]
     P = points.shape[0]
     for p in prange(P):
-        u = np.empty(n)
-        firsts, counts, axw, idx, wts = _tensor_scratch(n, fw.max())
+        idx, w, K, pos, base, du = _tensor_scratch(n, 1, fw.max())
         total = 0.0
         for j in range(m):
             for c in range(n):
+                K[c] = _axis_nodes(fw[j, c])
                 s = 0.0
                 for a in range(d):
                     s += points[p, a] * frames[j, a, c]
-                u[c] = (s - t0) / ht
-            cnt = _tensor_weights(u, fw[j], T, firsts, axw, counts, idx, wts)
-            acc = 0.0
-            for q in range(cnt):
-                acc += wts[q] * g[j, idx[q]]
-            total += weights[j] * acc
+                _row_weights((s - t0) / ht, 0.0, fw[j, c], K[c], 1, idx, w, c)
+            total += weights[j] * _gather_tensor(idx, w, K, 0, T, g[j], pos)
         out[p] = total

@@ -331,7 +331,8 @@ class KPlaneTransform:
             _kernels.splat_grid_1(f2d, shape, self.origin, self.spacing, *self._kernel_args(), scale, out)
             return out[:, _kernels.PAD:_kernels.PAD + self.n_offsets]
         out = np.zeros((self.m, self.n_offsets ** self.n))
-        _kernels.splat_grid_n(f2d, shape, self.origin, self.spacing, *self._kernel_args(), scale, out)
+        splat = _kernels.splat_grid_2 if self.n == 2 else _kernels.splat_grid_n
+        splat(f2d, shape, self.origin, self.spacing, *self._kernel_args(), scale, out)
         return out
 
     def _gather_grid(self, g2d, weights, lrange=None, footprint=None):
@@ -346,8 +347,8 @@ class KPlaneTransform:
             _kernels.backproject_grid_1(gp, weights, shape, self.origin, self.spacing,
                                         *self._kernel_args(footprint), lrange, out)
         else:
-            _kernels.backproject_grid_n(g2d, weights, shape, self.origin, self.spacing,
-                                        *self._kernel_args(footprint), out)
+            gather = _kernels.backproject_grid_2 if self.n == 2 else _kernels.backproject_grid_n
+            gather(g2d, weights, shape, self.origin, self.spacing, *self._kernel_args(footprint), out)
         return out.reshape(self.grid_shape)
 
     def _check_sinogram(self, g, name="g"):

@@ -1,0 +1,133 @@
+"""The n >= 2 (codimension >= 2) kernels of the k-plane transform at their switch points.
+
+The separable-hat kernels pick, per frame and offset axis, one of three weight formulas by
+the footprint width w (in offset steps): the hat (w = 0, the inverse's interpolation),
+closed forms for 0 < w <= 1 (the default grids: w = 1 for isotropic steps) and the
+general Φ differences for w > 1 (offsets finer than the grid step).  Inside the offset
+grid, n = 2 uses unrolled 3 × 3 / 2 × 2 tensor products (``splat_grid_2``), elsewhere
+(nodes outside the offset grid, mixed classes, n >= 3) the general loops.  Each switch
+is checked against an independent reference and the adjoint identity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ridgekit.kplane import KPlaneTransform, _kernels, stiefel_sample
+from tests.adjoint import check_linear_operator
+
+
+def _phi_ref(x):
+    """Φ(x) = ∫_{−∞}^x max(0, 1 − |τ|) dτ, written piecewise (not the kernels' branch-free form)."""
+    if x <= -1.0:
+        return 0.0
+    if x <= 0.0:
+        return 0.5 * (x + 1.0) ** 2
+    if x <= 1.0:
+        return 1.0 - 0.5 * (1.0 - x) ** 2
+    return 1.0
+
+
+def _weight_ref(u, wf, i):
+    """Weight of offset node i for a footprint box of width wf centred at u, against the
+    node hat: (1/wf)∫ hat(τ − i) dτ over the box, or the hat itself for wf = 0."""
+    if wf == 0.0:
+        return max(0.0, 1.0 - abs(u - i))
+    return (_phi_ref(u + wf / 2 - i) - _phi_ref(u - wf / 2 - i)) / wf
+
+
+@pytest.mark.parametrize("wf", [0.0, 0.3, 0.7071067811865476, 1.0, 1.4, 2.6])
+def test_row_weights_match_piecewise_reference(wf):
+    # reference: the piecewise definition at every node near u; the kernel's closed forms
+    # (0 < wf <= 1) and Φ differences (wf > 1) agree with it to rounding (1e-14 on weights
+    # of size <= 1), miss no node with a nonzero weight, and sum to 1 (partition of unity)
+    rng = np.random.default_rng(7)
+    L = 40
+    u0, du = rng.uniform(5, 10), rng.uniform(-0.9, 0.9)
+    K = 2 if wf == 0.0 else 3 if wf <= 1.0 else int(np.ceil(wf)) + 2
+    idx = np.zeros((1, L), dtype=np.int64)
+    w = np.zeros((1, K, L))
+    _kernels._row_weights(u0, du, wf, K, L, idx, w, 0)
+    for l in range(L):
+        u = u0 + l * du
+        got = dict(zip(range(idx[0, l], idx[0, l] + K), w[0, :, l]))
+        for i in range(int(np.floor(u)) - 4, int(np.floor(u)) + 5):
+            assert abs(got.get(i, 0.0) - _weight_ref(u, wf, i)) < 1e-14, (u, wf, i)
+        assert abs(w[0, :, l].sum() - 1.0) < 1e-14
+
+
+def _transforms(d, k, offsets_kind, rng):
+    n = d - k
+    shape = {3: (9, 8, 7), 4: (6, 5, 5, 4), 5: (5, 4, 4, 4, 3)}[d]
+    frames = stiefel_sample(d, n, 5, rng=rng)
+    R = KPlaneTransform(shape, frames, k=k, extent=1.0)
+    h = R.t_spacing
+    radius = float(np.abs(R.offsets).max())
+    if offsets_kind == "coarse":      # w < 1
+        offs = np.arange(-radius - 2 * h, radius + 2 * h + 1e-9, 1.7 * h)
+    elif offsets_kind == "fine":      # w > 1 (general Φ weights, 4-5 nodes per axis)
+        offs = np.arange(-radius, radius + 1e-9, 0.45 * h)
+    elif offsets_kind == "partial":   # offset grid narrower than the projections: nodes dropped
+        offs = np.linspace(-0.5 * radius, 0.3 * radius, 11)
+    else:                             # default: w = 1 on isotropic grids, w != 1 otherwise
+        offs = R.offsets
+    offs = offs - offs.mean() + 0.01 * h  # no symmetry that could hide an index error
+    return KPlaneTransform(shape, frames, offs, k=k, extent=1.0)
+
+
+@pytest.mark.parametrize("offsets_kind", ["default", "coarse", "fine", "partial"])
+def test_n2_unrolled_kernels_equal_general_kernels(offsets_kind):
+    # splat_grid_2 / backproject_grid_2 perform the general kernels' sums in the same
+    # order (unrolled), so the two agree to the last bit on every footprint class
+    rng = np.random.default_rng(3)
+    R = _transforms(3, 1, offsets_kind, rng)
+    shape = np.asarray(R.grid_shape, dtype=np.int64)
+    f = rng.standard_normal(R.grid_shape).reshape(-1, R.grid_shape[-1])
+    g = rng.standard_normal((R.m, R.n_offsets ** 2))
+    for fw in (R.footprints, np.zeros_like(R.footprints)):
+        args = (shape, R.origin, R.spacing, R.frames, fw, R.t0, R.t_spacing, R.n_offsets)
+        a, b = np.zeros((R.m, R.n_offsets ** 2)), np.zeros((R.m, R.n_offsets ** 2))
+        _kernels.splat_grid_n(f, *args, 1.0, a)
+        _kernels.splat_grid_2(f, *args, 1.0, b)
+        np.testing.assert_array_equal(a, b)
+        p, q = np.zeros_like(f), np.zeros_like(f)
+        _kernels.backproject_grid_n(g, R.weights, *args, p)
+        _kernels.backproject_grid_2(g, R.weights, *args, q)
+        np.testing.assert_array_equal(p, q)
+
+
+@pytest.mark.parametrize("offsets_kind", ["default", "coarse", "fine", "partial"])
+@pytest.mark.parametrize("d, k", [(3, 1), (4, 2), (4, 1), (5, 1)])
+def test_adjoint_at_switch_points(d, k, offsets_kind, tolerances):
+    # the plain transpose (aslinearoperator) at every footprint class and with nodes
+    # dropped at the offset grid's edge, for n = 2 (unrolled), n = 3 and n = 4 (odometer)
+    R = _transforms(d, k, offsets_kind, np.random.default_rng(d * 10 + k))
+    rep = check_linear_operator(R.aslinearoperator(), rng=5)
+    assert rep.error < tolerances["adjoint"], rep
+
+
+@pytest.mark.parametrize("d, k", [(3, 1), (4, 1)])
+def test_partial_offsets_agree_with_full_offsets(d, k):
+    # dropping nodes outside a narrower offset grid keeps the values at the nodes it holds
+    rng = np.random.default_rng(11)
+    n = d - k
+    shape = (7, 6, 6) if d == 3 else (5, 5, 4, 4)
+    frames = stiefel_sample(d, n, 4, rng=rng)
+    full = KPlaneTransform(shape, frames, np.linspace(-3, 3, 25), k=k, extent=1.0)
+    part = KPlaneTransform(shape, frames, full.offsets[6:15], k=k, extent=1.0)
+    f = rng.standard_normal(shape)
+    sl = (slice(None),) + (slice(6, 15),) * n
+    np.testing.assert_allclose(part.forward(f), full.forward(f)[sl], rtol=1e-13, atol=1e-13)
+    g = rng.standard_normal(part.sinogram_shape)
+    gf = np.zeros(full.sinogram_shape)
+    gf[sl] = g
+    np.testing.assert_allclose(part.adjoint(g), full.adjoint(gf), rtol=1e-13, atol=1e-13)
+
+
+def test_huge_projections_write_nothing():
+    # offsets far from every projection (|u| beyond 2^40 steps: the float-to-int clamp)
+    R = KPlaneTransform((6, 5, 4), stiefel_sample(3, 2, 3, rng=1), np.linspace(1e14, 1e14 + 1, 5),
+                        k=1, extent=1.0)
+    np.testing.assert_array_equal(R.forward(np.ones((6, 5, 4))), 0.0)
+    np.testing.assert_array_equal(R.adjoint(np.ones(R.sinogram_shape)), 0.0)
