@@ -175,7 +175,11 @@ def _fit_multivariate(X, y, lam, out, plot):
         fig.savefig(png, dpi=120)
         plt.close(fig)
     c = est.certificate_
+    if isinstance(c, dict):
+        sup, exact = c["sup_norm"], c["exact"]
+    else:
+        sup, exact = c.dual_sup, c.covers == "global"
     print(f"objective {est.objective_:.10g}  neurons {est.n_neurons_}  duality gap {est.duality_gap_:.3g}  "
-          f"certificate sup {c['sup_norm']:.6g} ({'exact' if c['exact'] else 'sampled'})")
+          f"certificate sup {sup:.6g} ({'exact' if exact else 'sampled'})")
     return {"objective": est.objective_, "neurons": est.n_neurons_, "duality_gap": est.duality_gap_,
             "model": str(out), "plot": png, "certificate": c}
