@@ -34,6 +34,7 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -368,7 +369,12 @@ def run_sweep(fn, tasks, store, *, scheduler=None, n_jobs: int = 1, progress=Tru
                     for k, result in gen:
                         _store(store, k, by_key[k], result, bar)
                 finally:
-                    gen.close()
+                    with warnings.catch_warnings():
+                        # an interrupted sweep cancels its pending tasks on purpose; joblib
+                        # warns that they were cancelled
+                        warnings.filterwarnings("ignore", message=r".*tasks which were still being processed",
+                                                category=UserWarning)
+                        gen.close()
         finally:
             bar.close()
     return load_results(store, tasks)

@@ -75,19 +75,20 @@ class Stop(Exception):
 
 # ------------------------------------------------------------------ sweeps
 
-@pytest.mark.parametrize("where", ["local", "dask"])
+@pytest.mark.parametrize("where", ["local", "joblib", "dask"])
 def test_interrupted_sweep_resumes_only_missing(tmp_path, client, where):
     markers = tmp_path / "markers"
     markers.mkdir()
     tasks = grid(x=list(range(8)), marker_dir=[str(markers)])
     scheduler = client if where == "dask" else None
+    n_jobs = 2 if where == "joblib" else 1
 
     def stop_after_three(done, total, task, result):
         if done == 3:
             raise Stop
 
     with pytest.raises(Stop):
-        run_sweep(slow_task, tasks, tmp_path / "store", scheduler=scheduler, progress=False,
+        run_sweep(slow_task, tasks, tmp_path / "store", scheduler=scheduler, n_jobs=n_jobs, progress=False,
                   callback=stop_after_three)
     first = load_results(tmp_path / "store", tasks)
     finished = [t["x"] for t, r in zip(tasks, first) if r is not None]
@@ -96,7 +97,7 @@ def test_interrupted_sweep_resumes_only_missing(tmp_path, client, where):
     time.sleep(0.3)
     before = _calls(markers)
     seen = []
-    results = run_sweep(slow_task, tasks, tmp_path / "store", scheduler=scheduler, progress=False,
+    results = run_sweep(slow_task, tasks, tmp_path / "store", scheduler=scheduler, n_jobs=n_jobs, progress=False,
                         callback=lambda done, total, task, result: seen.append((done, total, task["x"])))
     rerun = sorted(x for _, _, x in seen)
     assert rerun == sorted(set(range(8)) - set(finished))
