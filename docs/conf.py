@@ -137,6 +137,9 @@ def _autosummary(package: str, names) -> str:
     return "\n".join(lines) + "\n"
 
 
+_ENTRIES: set = set()
+
+
 def _package_page(pkg_name: str, requirement) -> str:
     if requirement is not None and importlib.util.find_spec(requirement) is None:
         return (_title(f"``{pkg_name}``", "=") + f"\nThis package needs ``{requirement}``, "
@@ -159,11 +162,13 @@ def _package_page(pkg_name: str, requirement) -> str:
         body = _title(f"``{mod_name}``", "-") + f"\n.. automodule:: {mod_name}\n\n"
         if entries:
             body += _autosummary(pkg_name, entries)
+            _ENTRIES.update(entries)
         sections.append(body)
     rest = [f"{pkg_name}.{n}" for n in _public_names(pkg) if n not in covered]
     page = _title(f"``{pkg_name}``", "=") + f"\n.. automodule:: {pkg_name}\n\n"
     if rest:
         page += _autosummary(pkg_name, rest) + "\n"
+        _ENTRIES.update(rest)
     return page + "\n".join(sections)
 
 
@@ -182,6 +187,10 @@ def write_api_pages(out_dir: Path = HERE / "api") -> None:
             _write_if_changed(out_dir / f"{pkg_name}.rst", _package_page(pkg_name, requirement))
             index += f"   {pkg_name}\n"
     _write_if_changed(out_dir / "index.rst", index)
+    # pages of names that no longer exist would be orphans (a warning under -W)
+    for page in (out_dir / "generated").glob("*.rst"):
+        if page.stem not in _ENTRIES:
+            page.unlink()
 
 
 write_api_pages()
