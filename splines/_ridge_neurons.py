@@ -49,6 +49,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ridgekit.progress import status
+
 from . import _ridge_kernels as RK
 
 __all__: list[str] = []
@@ -308,6 +310,8 @@ def solve_neurons(Z, yn, wn, lam, *, tol, max_iter, max_new, exact_max_n, rng, n
         rho = sw * resid                              # = S(y − f) projected: ⊥ range A
         sup, exact, Wn, bn = price(Z, rho / lam, max_new, exact_max_n, rng, n_directions, W)
         info["sup_history"].append(sup)
+        status(f"neurons solver: round {it + 1}/{max_iter}, {W.shape[0]} neurons, certificate sup {sup:.8g} "
+               f"(stops at 1 + {tol:g})")
         info["iterations"] = it + 1
         info["exact_pricing"] = exact
         if sup <= 1 + tol:
