@@ -257,33 +257,6 @@ def backproject_grid_1(gp, weights, shape, origin, h, frames, fw, t0, ht, T, lra
                     _gather_row_1(gp[j], weights[j], a, b, u0, du, wf, orow)
 
 
-@pjit
-def backproject_2d_hat(gw, c, s, origin0, origin1, h0, h1, t0, ht, T, lrange, out):
-    """d = 2 fast path of :func:`backproject_grid_1` for point evaluation (hat kernel,
-    linear interpolation): out[r, l] += Σ_j gw_j(ξ_j·x_rl), gw the padded data with the
-    quadrature weights already multiplied in, ξ_j = (c_j, s_j).  Same arithmetic as the
-    general kernel, without its generality (used by ``radon.iradon``)."""
-    rows = out.shape[0]
-    m = gw.shape[0]
-    umin, umax = _line_range(0.0, T)
-    for r in prange(rows):
-        orow = out[r]
-        x0 = origin0 + r * h0
-        l0 = lrange[r, 0]
-        l1 = lrange[r, 1]
-        for j in range(m):
-            u0 = (x0 * c[j] + origin1 * s[j] - t0) / ht
-            du = h1 * s[j] / ht
-            a, b = _valid_range(u0, du, umin, umax, l0, l1)
-            grow = gw[j]
-            x00 = u0 + PAD
-            for l in range(a, b):
-                x = x00 + l * du
-                i = int(x)
-                fr = x - i
-                orow[l] += grow[i] + fr * (grow[i + 1] - grow[i])
-
-
 # ---------------------------------------------------------------- n >= 2 (separable hat)
 # The kernels below visit the grid row by row (rows run along the last axis).  For each
 # row and offset axis c, :func:`_row_weights` computes in one branch-free (vectorisable)

@@ -19,13 +19,15 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from scipy.interpolate import CubicSpline
 
 from ridgekit._validation import as_float_array, check_choice, check_int
-from ridgekit.kplane import _kernels
 from ridgekit.kplane.filters import FILTERS, fourier_filter
 from ridgekit.kplane.transform import KPlaneTransform
 
-__all__ = ["radon", "iradon", "directions_from_degrees"]
+from . import _kernels
+
+__all__ = ["radon", "iradon", "iradon_sart", "order_angles_golden_ratio", "directions_from_degrees"]
 
 
 def directions_from_degrees(theta) -> np.ndarray:
@@ -157,8 +159,12 @@ def iradon(radon_image, theta=None, output_size=None, filter_name="ramp",
     filter_name : {"ramp", "shepp-logan", "cosine", "hamming", "hann", None}
         ``None``: no filter, the plain backprojection π/(2N)·Σ_j g_j(ξ_jᵀx), scaled as
         scikit-image does.
-    interpolation : {"linear"}
-        Only linear interpolation is provided (scikit-image's default).
+    interpolation : {"linear", "nearest", "cubic"}
+        How each filtered projection is evaluated at ξ_jᵀx: linear interpolation (the
+        hat kernel, scikit-image's default), the nearest detector sample (ties to the
+        lower one) or the interpolating cubic spline with not-a-knot end conditions
+        (``scipy.interpolate.CubicSpline``, the spline of scikit-image's ``"cubic"``);
+        0 outside the detector in all three.
     circle : bool
         The sinogram comes from an image that is zero outside the inscribed circle;
         the reconstruction is set to zero outside it.
@@ -176,7 +182,7 @@ def iradon(radon_image, theta=None, output_size=None, filter_name="ramp",
         raise ValueError(f"theta has {theta.size} angles but radon_image has {n_ang} projections (columns)")
     if filter_name is not None:
         check_choice(filter_name, "filter_name", FILTERS)
-    check_choice(interpolation, "interpolation", ("linear",))
+    check_choice(interpolation, "interpolation", ("linear", "nearest", "cubic"))
     if output_size is None:
         output_size = n_det if circle else int(np.floor(np.sqrt(n_det ** 2 / 2.0)))
     output_size = check_int(output_size, "output_size", minimum=1)
@@ -202,11 +208,215 @@ def iradon(radon_image, theta=None, output_size=None, filter_name="ramp",
     # scikit-image returns π/(2N)·Σ_j g_j, i.e. half the backprojection with the arc-length
     # measure on [0, π): kept for drop-in compatibility
     scale = 0.5 if filter_name is not None else 0.5 * np.pi
-    gw = np.pad(filtered * op.weights[:, None], ((0, 0), (_kernels.PAD, _kernels.PAD)))
+    weighted = filtered * op.weights[:, None]
+    if interpolation == "cubic":
+        mode = _kernels.CUBIC
+        coef = np.ascontiguousarray(CubicSpline(np.arange(n_det, dtype=np.float64), weighted, axis=1,
+                                                bc_type="not-a-knot").c.transpose(2, 0, 1))
+        gw = np.zeros((1, 1))
+    else:
+        mode = _kernels.LINEAR if interpolation == "linear" else _kernels.NEAREST
+        coef = np.zeros((1, 4, 1))
+        gw = np.pad(weighted, ((0, 0), (_kernels.PAD, _kernels.PAD)))
     rec = np.zeros((output_size, output_size))
     xi = op.frames[:, :, 0]
-    _kernels.backproject_2d_hat(gw, np.ascontiguousarray(xi[:, 0]), np.ascontiguousarray(xi[:, 1]),
-                                op.origin[0], op.origin[1], op.spacing[0], op.spacing[1], op.t0,
-                                op.t_spacing, op.n_offsets, lrange, rec)
+    _kernels.backproject_2d(gw, coef, mode, np.ascontiguousarray(xi[:, 0]), np.ascontiguousarray(xi[:, 1]),
+                            op.origin[0], op.origin[1], op.spacing[0], op.spacing[1], op.t0,
+                            op.t_spacing, op.n_offsets, lrange, rec)
     rec *= scale
     return rec.astype(out_dtype, copy=False)
+
+
+def _circle_columns(size, radius):
+    """Per row r of a size × size image, the column range [lo, hi) of the pixels with
+    (r − c)² + (l − c)² <= radius², c = size // 2 (empty rows: lo = hi = 0)."""
+    c = size // 2
+    dr = np.arange(size) - c
+    inside = radius ** 2 - dr ** 2 >= 0
+    half = np.floor(np.sqrt(np.maximum(radius ** 2 - dr ** 2, 0))).astype(np.int64)
+    lr = np.zeros((size, 2), dtype=np.int64)
+    lr[:, 0] = np.where(inside, np.maximum(c - half, 0), 0)
+    lr[:, 1] = np.where(inside, np.minimum(c + half + 1, size), 0)
+    return lr
+
+
+def order_angles_golden_ratio(theta):
+    """Order projection angles so that consecutive ones are far apart (golden section).
+
+    Kohler's projection access scheme (T. Kohler, "A projection access scheme for
+    iterative reconstruction based on the golden section", IEEE NSS 2004): start at the
+    smallest angle, step by 180°/φ² (φ the golden ratio) modulo 180° and take each time
+    the remaining angle nearest (in circular distance modulo 180°) to the new position.
+    scikit-image's ``order_angles_golden_ratio`` has the same call and result type.
+
+    Parameters
+    ----------
+    theta : array_like (M,)
+        Projection angles in degrees, M >= 1.
+
+    Returns
+    -------
+    generator of int
+        Yields every index 0..M−1 of ``theta`` exactly once.
+
+    Examples
+    --------
+    >>> list(order_angles_golden_ratio([0.0, 45.0, 90.0, 135.0]))
+    [0, 2, 3, 1]
+    """
+    th = as_float_array(theta, "theta", ndim=1)
+    if th.size == 0:
+        raise ValueError("theta must hold at least one angle, got an empty array")
+    return _golden_order(th)
+
+
+def _golden_order(th):
+    import bisect
+
+    order = np.argsort(th, kind="stable")
+    keys = [float(v) for v in th[order]]
+    idx = [int(i) for i in order]
+    angle = keys.pop(0)
+    yield idx.pop(0)
+    step = 180.0 / ((1.0 + np.sqrt(5.0)) / 2.0) ** 2
+    while idx:
+        angle = (angle + step) % 180.0
+        hi = bisect.bisect_left(keys, angle) % len(keys)
+        lo = hi - 1  # -1: the largest remaining angle (wrap-around)
+
+        def dist(k):
+            dd = abs(angle - keys[k]) % 180.0
+            return min(dd, 180.0 - dd)
+
+        k = lo if dist(lo) < dist(hi) else hi
+        k %= len(keys)
+        keys.pop(k)
+        yield idx.pop(k)
+
+
+def iradon_sart(radon_image, theta=None, image=None, projection_shifts=None, clip=None,
+                relaxation=1.0, dtype=None):
+    r"""One sweep of the simultaneous algebraic reconstruction technique (SART).
+
+    Andersen & Kak (1984), "Simultaneous algebraic reconstruction technique (SART): a
+    superior implementation of the ART algorithm", Ultrasonic Imaging 6, 81–94, Eq. 8:
+    for each projection θ in golden-section order (:func:`order_angles_golden_ratio`),
+
+    .. math::
+
+        f_j \leftarrow f_j + \frac{λ}{\sum_i A_{ij}} \sum_i A_{ij}
+        \frac{p_i - (A f)_i}{\sum_k A_{ik}},
+
+    the sums over the rays i of θ, with A the system matrix of :func:`radon` (the
+    distance-driven cell footprints of :class:`ridgekit.kplane.KPlaneTransform`)
+    restricted to the pixels of the reconstruction circle (radius N // 2 about pixel
+    (N // 2, N // 2)); every such pixel's footprint lies on the detector, so
+    :math:`\sum_i A_{ij} = 1`.  Call-compatible with scikit-image's ``iradon_sart``
+    (whose system matrix samples the rays instead, with a Hamming window); repeated calls
+    with ``image=`` the previous result perform further sweeps.
+
+    Parameters
+    ----------
+    radon_image : ndarray (N, M)
+        Sinogram, one column per angle, rotation axis at detector index N // 2 (as
+        :func:`radon` with ``circle=True`` returns it).
+    theta : array_like (M,), optional
+        Angles in degrees; default ``np.linspace(0, 180, M, endpoint=False)``.
+    image : ndarray (N, N), optional
+        Initial estimate; default zeros.
+    projection_shifts : array_like (M,), optional
+        Detector shift of each projection, in pixels: column j's sample i is taken to
+        lie at detector position i + projection_shifts[j] − N // 2.
+    clip : sequence of 2 floats, optional
+        After each update, clip the image to [clip[0], clip[1]].
+    relaxation : float
+        λ ∈ (0, 2) of the update (SART converges for these; default 1.0, Andersen &
+        Kak's unrelaxed step).  scikit-image's default is 0.15 in its own normalisation
+        (ray residuals divided by Σ w², w its ray-sample weights at half-pixel steps),
+        whose steps are larger at equal λ: measured on scikit-image's Shepp–Logan SART
+        test (80 × 80, 80 angles), its 0.15 gives the mean error of λ ≈ 0.55 here, and
+        λ = 1 here gives a lower error after one and two sweeps than its default.
+    dtype : float dtype, optional
+        Output type; default the input's if it is float32/float64, else float64 (with a
+        warning, as scikit-image).  Computations run in float64.
+
+    Returns
+    -------
+    ndarray (N, N) of ``dtype``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = np.hypot(*np.mgrid[-32:32, -32:32] + 0.5)
+    >>> disk = (r < 16).astype(float)
+    >>> sino = radon(disk, np.linspace(0, 180, 64, endpoint=False))
+    >>> rec = iradon_sart(sino)
+    >>> rec = iradon_sart(sino, image=rec)
+    >>> bool(np.abs(rec - disk).mean() < 0.03)
+    True
+    """
+    if isinstance(radon_image, (str, bytes)) or not hasattr(radon_image, "ndim"):
+        radon_image = np.asarray(radon_image)
+    if radon_image.ndim != 2:
+        raise ValueError(f"radon_image must be 2-D (detectors, angles), got shape {radon_image.shape}")
+    if dtype is None:
+        if radon_image.dtype.char in "fd":
+            dtype = radon_image.dtype
+        else:
+            warnings.warn("iradon_sart: only float32/float64 are supported; input data is cast to float",
+                          UserWarning, stacklevel=2)
+            dtype = np.dtype(np.float64)
+    else:
+        try:
+            ok = np.dtype(dtype).char in "fd"
+        except TypeError:
+            ok = False
+        if not ok:
+            raise ValueError(f"dtype must be a floating-point type (float32 or float64), got {dtype!r}")
+    dtype = np.dtype(dtype)
+    sino, _ = _image(radon_image, "radon_image")
+    n_det, n_ang = sino.shape
+    if n_det == 0 or n_ang == 0:
+        raise ValueError(f"radon_image must not be empty, got shape {sino.shape}")
+    theta = _theta(theta, np.linspace(0, 180, n_ang, endpoint=False))
+    if theta.size != n_ang:
+        raise ValueError(f"theta has {theta.size} angles but radon_image has {n_ang} projections (columns)")
+    if not np.all(np.isfinite(theta)):
+        raise ValueError("theta must be finite")
+    if image is None:
+        img = np.zeros((n_det, n_det))
+    else:
+        img = np.array(as_float_array(image, "image"), dtype=np.float64, order="C", copy=True)
+        if img.shape != (n_det, n_det):
+            raise ValueError(f"image must have shape {(n_det, n_det)} (the sinogram's detectors), got {img.shape}")
+        if np.asarray(image).dtype != dtype:
+            warnings.warn(f"iradon_sart: image dtype {np.asarray(image).dtype} does not match the output "
+                          f"dtype {dtype}; image is cast", UserWarning, stacklevel=2)
+    if projection_shifts is None:
+        shifts = np.zeros(n_ang)
+    else:
+        shifts = np.atleast_1d(as_float_array(projection_shifts, "projection_shifts", ndim=(0, 1)))
+        if shifts.size != n_ang:
+            raise ValueError(f"projection_shifts must have one entry per projection ({n_ang}), got {shifts.size}")
+    if clip is not None:
+        cl = np.atleast_1d(as_float_array(clip, "clip", ndim=(0, 1)))
+        if cl.size != 2:
+            raise ValueError(f"clip must be a sequence of 2 floats (low, high), got {clip!r:.60}")
+        lo, hi = float(cl[0]), float(cl[1])
+    else:
+        lo, hi = 0.0, 0.0
+    if isinstance(relaxation, bool) or not isinstance(relaxation, (int, float, np.integer, np.floating)):
+        raise TypeError(f"relaxation must be a positive float, got {relaxation!r:.60}")
+    relaxation = float(relaxation)
+    if not (0 < relaxation < 2):
+        raise ValueError(f"relaxation must lie in (0, 2) (SART converges there), got {relaxation}")
+    order = np.fromiter(order_angles_golden_ratio(theta), dtype=np.int64, count=n_ang)
+    xi = directions_from_degrees(theta)
+    c, s = np.ascontiguousarray(xi[:, 0]), np.ascontiguousarray(xi[:, 1])
+    wf = np.maximum(np.abs(c), np.abs(s))
+    centre = n_det // 2
+    t0s = -float(centre) + shifts
+    lrange = _circle_columns(n_det, centre)
+    _kernels.sart(img, np.ascontiguousarray(sino.T), order, c, s, t0s, -float(centre), -float(centre), wf,
+                  n_det, lrange, relaxation, clip is not None, lo, hi)
+    return img.astype(dtype, copy=False)

@@ -1,0 +1,138 @@
+"""Private numba kernels of the 2-D Radon drop-in (no validation here).
+
+They reuse the offset-row helpers of :mod:`ridgekit.kplane._kernels` (padded detector
+rows, exact valid column ranges, the distance-driven row splat and gather), so the 2-D
+transforms share one discretisation with :class:`ridgekit.kplane.KPlaneTransform`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ridgekit._numba import njit, pjit, prange
+from ridgekit.kplane._kernels import PAD, _gather_row_1, _line_range, _splat_row_1, _valid_range
+
+__all__ = []  # private module
+
+# interpolation modes of backproject_2d
+LINEAR, NEAREST, CUBIC = 0, 1, 2
+
+
+@pjit
+def backproject_2d(gw, coef, mode, c, s, origin0, origin1, h0, h1, t0, ht, T, lrange, out):
+    """Point-evaluated backprojection in d = 2: out[r, l] += Σ_j I_j(ξ_j·x_rl), ξ_j = (c_j, s_j).
+
+    I_j interpolates the detector samples of projection j (index units u = (t − t0)/ht,
+    samples at u = 0..T−1) and is 0 outside [0, T − 1]:
+
+    * ``mode == LINEAR``: gw (m, T + 2·PAD) holds the samples padded with PAD zeros on each
+      side (quadrature weights multiplied in); linear interpolation (the hat kernel);
+    * ``mode == NEAREST``: gw as for LINEAR; the nearest sample, ties to the lower index
+      (``scipy.interpolate.interp1d(kind="nearest")``);
+    * ``mode == CUBIC``: coef (m, 4, T − 1) holds the piecewise-cubic coefficients of an
+      interpolating spline on each interval (highest power first, as
+      ``scipy.interpolate.PPoly``), evaluated by Horner's rule.
+
+    Only columns lrange[r, 0] <= l < lrange[r, 1] of row r are computed.  Parallel over
+    output rows."""
+    rows = out.shape[0]
+    m = c.shape[0]
+    umin, umax = _line_range(0.0, T)
+    for r in prange(rows):
+        orow = out[r]
+        x0 = origin0 + r * h0
+        l0 = lrange[r, 0]
+        l1 = lrange[r, 1]
+        for j in range(m):
+            u0 = (x0 * c[j] + origin1 * s[j] - t0) / ht
+            du = h1 * s[j] / ht
+            a, b = _valid_range(u0, du, umin, umax, l0, l1)
+            if mode == LINEAR:
+                grow = gw[j]
+                x00 = u0 + PAD
+                for l in range(a, b):
+                    x = x00 + l * du
+                    i = int(x)
+                    fr = x - i
+                    orow[l] += grow[i] + fr * (grow[i + 1] - grow[i])
+            elif mode == NEAREST:
+                grow = gw[j]
+                for l in range(a, b):
+                    x = u0 + l * du
+                    if x >= 0.0 and x <= T - 1.0:
+                        orow[l] += grow[int(np.ceil(x - 0.5)) + PAD]
+            else:
+                for l in range(a, b):
+                    x = u0 + l * du
+                    if x >= 0.0 and x <= T - 1.0:
+                        i = min(int(x), T - 2)
+                        dx = x - i
+                        orow[l] += ((coef[j, 0, i] * dx + coef[j, 1, i]) * dx + coef[j, 2, i]) * dx + coef[j, 3, i]
+
+
+@njit
+def _row_geometry(r, cj, sj, origin0, origin1, h0, h1, t0j, ht):
+    """Detector coordinate u0 of column 0 of image row r and its step du per column."""
+    u0 = ((origin0 + r * h0) * cj + origin1 * sj - t0j) / ht
+    return u0, h1 * sj / ht
+
+
+@pjit
+def sart(image, sino, order, c, s, t0s, origin0, origin1, wf, T, lrange, relaxation, clip, lo, hi):
+    """SART sweeps (Andersen & Kak, 1984) over the projections in the given order.
+
+    System matrix: A_ij = distance-driven weight of pixel j (unit cells, footprint width
+    wf_i = max(|c|, |s|) in detector steps) in detector bin i, restricted to the pixels
+    lrange marks (the reconstruction circle); the rows of A for one projection sum to
+    the ray lengths through those pixels, the columns to 1 (a pixel's footprint lies
+    inside the detector).  One update per projection θ, in place:
+
+        f_j ← f_j + λ Σ_i A_ij (p_i − (A f)_i)/Σ_k A_ik   (rays i of θ with Σ_k A_ik > 0),
+
+    then f is clipped to [lo, hi] when ``clip``.  t0s[j] is the detector origin of
+    projection j (shifted projections).  Parallel over image rows within a projection;
+    the forward sums of a projection are reduced from per-block partial rows."""
+    rows = image.shape[0]
+    L = image.shape[1]
+    m = order.shape[0]
+    TP = T + 2 * PAD
+    nb = (rows + 15) // 16
+    # ray lengths Σ_k A_ik of every projection (parallel over projections)
+    raysum = np.zeros((c.shape[0], TP))
+    ones = np.ones((rows, L))
+    for j in prange(c.shape[0]):
+        umin, umax = _line_range(wf[j], T)
+        for r in range(rows):
+            u0, du = _row_geometry(r, c[j], s[j], origin0, origin1, 1.0, 1.0, t0s[j], 1.0)
+            a, e = _valid_range(u0, du, umin, umax, lrange[r, 0], lrange[r, 1])
+            _splat_row_1(ones, r, a, e, u0, du, wf[j], 1.0, raysum[j])
+    part = np.zeros((nb, TP))
+    resid = np.zeros(TP)
+    for jj in range(m):
+        j = order[jj]
+        w = wf[j]
+        umin, umax = _line_range(w, T)
+        for b in prange(nb):
+            prow = part[b]
+            prow[:] = 0.0
+            for r in range(b * 16, min(rows, (b + 1) * 16)):
+                u0, du = _row_geometry(r, c[j], s[j], origin0, origin1, 1.0, 1.0, t0s[j], 1.0)
+                a, e = _valid_range(u0, du, umin, umax, lrange[r, 0], lrange[r, 1])
+                _splat_row_1(image, r, a, e, u0, du, w, 1.0, prow)
+        for i in range(TP):
+            acc = 0.0
+            for b in range(nb):
+                acc += part[b, i]
+            rs = raysum[j, i]
+            if PAD <= i < T + PAD and rs > 1e-12:
+                resid[i] = relaxation * (sino[j, i - PAD] - acc) / rs
+            else:
+                resid[i] = 0.0
+        for r in prange(rows):
+            u0, du = _row_geometry(r, c[j], s[j], origin0, origin1, 1.0, 1.0, t0s[j], 1.0)
+            a, e = _valid_range(u0, du, umin, umax, lrange[r, 0], lrange[r, 1])
+            _gather_row_1(resid, 1.0, a, e, u0, du, w, image[r])
+            if clip:
+                for l in range(L):
+                    v = image[r, l]
+                    image[r, l] = lo if v < lo else (hi if v > hi else v)
