@@ -41,6 +41,75 @@ def _uniform(N, seed=11):
 
 UNIFORM_EXPONENTS = (0, 0.5, 1, 1.5, 2, 2.5, 3, 4, 6, 8)
 
+#: --family: data kinds (x law, noise law) × noise levels × seeds, each at every λ/λ_max of
+#: FAMILY_LAMBDAS.  "width" is the length of the x interval for the signal sin 8x: the
+#: solver normalises x to [0, 1], so a wider interval means more oscillations per unit.
+FAMILY_LAMBDAS = (1.0, 1e-1, 1e-2, 1e-4, 3e-6, 1e-6, 1e-8)
+FAMILY_KINDS = {
+    # name: (x law, width, noise law)
+    "uniform-w1": ("uniform", 1.0, "normal"),
+    "uniform-w4": ("uniform", 4.0, "normal"),
+    "uniform-w16": ("uniform", 16.0, "normal"),
+    "clustered": ("clusters", 4.0, "normal"),
+    "duplicated": ("duplicated", 4.0, "normal"),
+    "cauchy": ("uniform", 4.0, "cauchy"),
+    "student-t2": ("uniform", 4.0, "t2"),
+}
+FAMILY_NOISE = (0.1, 0.5, 2.0)
+
+
+def family_data(kind, N, noise, seed):
+    """One member of the --family data sets (seeded; x unsorted, as a user passes it).
+
+    ``clusters``: 30 Gaussian clusters of width 10⁻³·width around uniform centres (gaps
+    down to 1e-12 of the range inside a cluster, empty stretches between them);
+    ``duplicated``: uniform x rounded to 10⁴ distinct values (~100 samples per abscissa);
+    noise laws: normal, Cauchy (no mean) and Student t with 2 degrees of freedom (no
+    variance), all scaled by ``noise``."""
+    xlaw, width, nlaw = FAMILY_KINDS[kind]
+    rng = np.random.default_rng(seed)
+    if xlaw == "uniform":
+        x = rng.uniform(0, width, N)
+    elif xlaw == "clusters":
+        centres = rng.uniform(0, width, 30)
+        x = centres[rng.integers(0, 30, N)] + 1e-3 * width * rng.standard_normal(N)
+    else:
+        x = np.round(rng.uniform(0, width, N) * (1e4 / width)) * (width / 1e4)
+    e = {"normal": rng.standard_normal, "cauchy": rng.standard_cauchy,
+         "t2": lambda n: rng.standard_t(2, n)}[nlaw](N)
+    return x, np.sin(8 * x) + noise * e
+
+
+def _family(N, seeds, kinds):
+    """Worst case (not median) of fit_tv2 over the family: every data set at every λ."""
+    from ridgekit.splines.tv2 import fit_tv2, lambda_max
+    with open("/proc/loadavg") as fh:
+        print(f"load average (1, 5, 15 min): {' '.join(fh.read().split()[:3])}")
+    print(f"family at N = {N}: kinds {', '.join(kinds)}; noise {FAMILY_NOISE}; seeds {seeds}; "
+          f"lam/lam_max {FAMILY_LAMBDAS}")
+    print(f"{'kind':>12} {'noise':>5} {'seed':>4} {'worst s':>8} {'at lam':>7} {'median s':>8} "
+          f"{'max gap/obj':>11} {'knots':>11}")
+    worst = (0.0, None)
+    for kind in kinds:
+        for noise in FAMILY_NOISE:
+            for seed in seeds:
+                x, y = family_data(kind, N, noise, seed)
+                lmax = lambda_max(x, y)
+                times, gaps, knots = [], [], []
+                for f in FAMILY_LAMBDAS:
+                    t = time.perf_counter()
+                    s = fit_tv2(x, y, f * lmax)
+                    times.append(time.perf_counter() - t)
+                    gaps.append(s.duality_gap_ / max(s.objective_, 1e-300))
+                    knots.append(s.n_knots_)
+                i = int(np.argmax(times))
+                if times[i] > worst[0]:
+                    worst = (times[i], (kind, noise, seed, FAMILY_LAMBDAS[i]))
+                print(f"{kind:>12} {noise:>5} {seed:>4} {times[i]:8.2f} {FAMILY_LAMBDAS[i]:7.0e} "
+                      f"{float(np.median(times)):8.2f} {max(gaps):11.1e} {min(knots):>5}-{max(knots):<5}",
+                      flush=True)
+    print(f"worst case over the family: {worst[0]:.2f} s at (kind, noise, seed, lam/lam_max) = {worst[1]}")
+
 
 def _uniform_grid(N, repeat):
     from ridgekit.splines.tv2 import fit_tv2, lambda_max
@@ -160,6 +229,10 @@ def main(argv=None):
     p.add_argument("--splineops-max", type=int, default=10 ** 5,
                    help="largest N run to max_iter; larger N get a 20-iteration probe")
     p.add_argument("--splineops-iter", type=int, default=10 ** 4, help="ADMM max_iter")
+    p.add_argument("--family", action="store_true",
+                   help="worst-case time over a family of data sets at N = --max-n (see FAMILY_KINDS)")
+    p.add_argument("--seeds", type=int, default=2, help="--family: seeds per data set")
+    p.add_argument("--kinds", default=",".join(FAMILY_KINDS), help="--family: comma-separated kinds")
     a = p.parse_args(argv)
     print(f"load average before: {os.getloadavg()}")
     t = time.perf_counter()
@@ -167,6 +240,10 @@ def main(argv=None):
     print(f"first call (numba compile/cache load): {time.perf_counter() - t:.2f} s")
     if a.splineops:
         _splineops_compare(a)
+        print(f"load average after: {os.getloadavg()}")
+        return
+    if a.family:
+        _family(a.max_n, list(range(a.seeds)), a.kinds.split(","))
         print(f"load average after: {os.getloadavg()}")
         return
     if a.uniform:

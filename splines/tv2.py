@@ -28,13 +28,19 @@ Method [derived, nets.md §3].
    set is a linear complementarity problem: the working sets are the complementary bases
    of the dual box QP  max_{|z|≤λ} zᵀLy − ½ zᵀQz,  Q = L W⁻¹ Lᵀ ≻ 0, a P-matrix LCP.
 
-   a. Multilevel start (:func:`_multilevel`).  The problem on every 8th data point, with
-      the weights summed over the blocks (so the data term, and hence the solution, keeps
-      its scale: the coarse problem is a quadrature of the fine one), is solved the same
-      way, recursively down to ≤ 4000 points, from the empty working set; its knots,
-      mapped to their data points with their signs, start the finer level.  Knots of the
-      coarse solution lie within a few points of the fine ones, so each level needs few
-      iterations: O(N) total work (8/7 N per sweep), ~0.5 s at N = 10⁶.
+   a. Multilevel start (:func:`_multilevel`).  The problem on the blocks of 8
+      consecutive data points, each block replaced by one point at its weighted mean
+      (x̄, ȳ) with the block's total weight (the data term keeps its scale and, for f
+      affine on the block, differs from the fine one only by a term in the slope: the
+      coarse problem is a quadrature of the fine one, and averaging divides the noise
+      variance by the block weight), is solved the same way, recursively down to ≤ 4000
+      points, from the empty working set; its knots, mapped to the data point nearest
+      their block mean with their signs, start the finer level.  Knots of the coarse
+      solution lie within a few points of the fine ones, so each level needs few
+      iterations: O(N) total work (8/7 N per sweep).  (Subsampling every 8th point
+      instead, with the summed weights, multiplies the noise variance of the coarse
+      problem by 8 per level: on noisy data its knots are those of a much noisier
+      problem, and the fine level then needs hundreds of pivoting steps.)
    b. Block pivoting (:func:`_pdas`, primal-dual active set = semismooth Newton): each
       iteration solves on the working set and updates it; knots with a wrong-sign slope
       change leave; of each maximal run of consecutive same-sign violators of |zₖ| ≤ λ
@@ -452,10 +458,10 @@ def _local_repair(D, lam, s, rounds=6, margin=64, work=5e6):
             break
         else:
             # a window's local optimum can push violations just beyond it: wider windows
-            # next round; give up after three rounds without a new fewest count
+            # next round; give up after five rounds without a new fewest count
             worse = worse + 1 if nv >= best_nv else 0
             best_nv = min(best_nv, nv)
-            if worse > 2:
+            if worse > 4:
                 break
             viol = np.flatnonzero(sn != s)
         m = margin * 4 ** r
@@ -464,12 +470,25 @@ def _local_repair(D, lam, s, rounds=6, margin=64, work=5e6):
         ends = viol[np.concatenate((cut - 1, [viol.size - 1]))]
         if starts.size > 64 + N // 2000 or budget <= 0:
             break
+        # each window gets its share of the budget: a window whose sub-LCP cannot be solved
+        # with the knots outside it fixed (a same-sign pair across two windows) must not
+        # starve the window that holds the missing knot
+        share = budget / starts.size
         for a, b in zip(starts.tolist(), ends.tolist()):
-            lo, hi = max(1, a - m), min(N - 1, b + 1 + m)
-            wdt = hi - lo
-            cap = int(min(50 * wdt + 2000, min(work, budget) / wdt))
-            st = K.local_murty(D.xn, D.wn, D.yn, s, lam, lo, hi, cap, 12, 0.1 * _POLISH)
-            budget -= N + wdt * (cap if st < 0 else st + 1)
+            # the narrowest window first (a violation left by a wide window is often a
+            # local one), then the round's width
+            for mm in ((margin, m) if m > margin else (m,)):
+                lo, hi = max(1, a - mm), min(N - 1, b + 1 + mm)
+                wdt = hi - lo
+                cap = int(min(50 * wdt + 2000, work / wdt, share / wdt))
+                if cap < 1:
+                    continue
+                before = s[lo:hi].copy()
+                st = K.local_murty(D.xn, D.wn, D.yn, s, lam, lo, hi, cap, 12, 0.1 * _POLISH)
+                budget -= N + wdt * (cap if st < 0 else st + 1)
+                if st >= 0:
+                    break
+                s[lo:hi] = before  # unsolved with this outside: keep the window as it was
     return cert
 
 
@@ -594,24 +613,34 @@ class _Level:
         self.N = xn.shape[0]
 
 
+def _coarsen(L, factor):
+    """Block means of ``factor`` consecutive points (the last point stays its own block).
+
+    Block means of consecutive sorted distinct abscissae are sorted and distinct; the
+    first block keeps x₀ as its abscissa so that the coarse problem spans the data.
+    ``idx`` maps each coarse point to the fine point nearest its abscissa, inside its
+    block (interior coarse points map to interior fine points)."""
+    starts = np.arange(0, L.N - 1, factor)
+    W = np.add.reduceat(L.wn[:-1], starts)
+    xm = np.add.reduceat(L.wn[:-1] * L.xn[:-1], starts) / W
+    ym = np.add.reduceat(L.wn[:-1] * L.yn[:-1], starts) / W
+    xm[0] = L.xn[0]
+    lv = _Level(np.append(xm, L.xn[-1]), np.append(ym, L.yn[-1]), np.append(W, L.wn[-1]))
+    lo = np.append(starts, L.N - 1)
+    hi = np.append(np.minimum(starts + factor, L.N - 1) - 1, L.N - 1)
+    lv.idx = np.clip(np.searchsorted(L.xn, lv.xn), lo, hi)
+    return lv
+
+
 def _multilevel(D, lam, factor=8, coarse=4000, murty_iter=100):
-    """Working set from the solution on every ``factor``-th point (weights summed over
-    the blocks, so the data term keeps its scale), solved the same way down to
-    ``coarse`` points; the coarse knots, mapped to their data points, start the active
-    set on the finer level.  Returns the certified result or None."""
+    """Working set from the solution on blocks of ``factor`` consecutive points, each
+    replaced by its weighted mean (x̄, ȳ) with the block's total weight (the data term
+    keeps its scale and the noise is averaged), solved the same way down to ``coarse``
+    points; the coarse knots, mapped to the data point nearest their block mean, start
+    the active set on the finer level.  Returns the certified result or None."""
     levels = [D]
     while levels[-1].N > coarse:
-        L = levels[-1]
-        idx = np.arange(0, L.N, factor)
-        if idx[-1] != L.N - 1:
-            idx = np.append(idx, L.N - 1)
-        wsum = np.add.reduceat(L.wn, idx[:-1])
-        wn = np.empty(idx.shape[0])
-        wn[:-1] = wsum
-        wn[-1] = L.wn[-1]
-        lv = _Level(L.xn[idx], L.yn[idx], wn)
-        lv.idx = idx
-        levels.append(lv)
+        levels.append(_coarsen(levels[-1], factor))
     s = np.zeros(levels[-1].N, np.int8)
     for i in range(len(levels) - 1, -1, -1):
         L = levels[i]
