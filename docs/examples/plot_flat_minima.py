@@ -21,13 +21,12 @@ fractions against weight norms.  See :doc:`/theory/flat_minima`.
 
 # %%
 
-import importlib.util
 import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from ridgekit.gallery import load
+from ridgekit.gallery import load, missing
 
 
 def field(row, key, default=None):
@@ -57,8 +56,9 @@ def show(result):
 
 
 # %%
-# Run the reproduction at its quick size (it needs ``torch``; without it, say so).
-if importlib.util.find_spec("torch") is None:
-    print("this reproduction needs torch, which is not installed")
+# Run the reproduction at its quick size (``ridgekit reproduce flat-minima --quick``); it needs
+# torch, and says so when torch is not installed.
+if missing("flat-minima"):
+    print("this reproduction needs", ", ".join(missing("flat-minima")), "which is not installed")
 else:
     show(load("flat-minima")(Path(tempfile.mkdtemp()), quick=True))
