@@ -483,6 +483,8 @@ def _update(G, P, H, s, lam, scoring, seed):
     G, P: dicts of tensors k (..., n, d), v (..., n, dv), f (..., n, D), pos (..., n) (long),
     each in position order with every G position < every P position.
     """
+    if lam == 0:  # nothing can be kept: fold every pending pair, no scores needed
+        return G, H + P["f"].transpose(-1, -2) @ P["v"], s + P["f"].sum(-2)
     C = {key: torch.cat([G[key], P[key]], dim=-2 if key != "pos" else -1) for key in G}
     n = C["pos"].shape[-1]
     if n <= lam:
@@ -734,6 +736,27 @@ class LoLAState:
         folded = self.t - self.n - self.G["pos"].shape[-1] > 0
         state = (self.H, self.s) if folded else (None, None)
         return _combine(parts, fq, *state, self.w_e, self.w_l)[:, :, 0]
+
+    def read(self, q):
+        """Outputs for queries ``q`` (batch, heads, n, dim) against the current memory, without
+        writing a pair: every query sees the whole exact set (cache, pending and window
+        pairs) and the state, as the next token's query would apart from its own pair."""
+        if not isinstance(q, torch.Tensor) or q.dim() != 4 or tuple(q.shape[:2]) != (self.B, self.Hh) \
+                or q.shape[3] != self.d:
+            raise ValueError(f"q must have shape ({self.B}, {self.Hh}, n, {self.d}), got "
+                             f"{tuple(getattr(q, 'shape', ()))}")
+        if q.dtype != self.dtype:
+            raise TypeError(f"q must be {self.dtype}, got {q.dtype}")
+        if not bool(torch.isfinite(q).all()):
+            raise ValueError("q contains NaN or infinite entries")
+        if self.t == 0:
+            raise ValueError("read on an empty memory: step or prefill first")
+        fq = _features(self.fm, q, "q")
+        parts = [(self.tau * (q @ self.bk[:, :, :self.n].transpose(-1, -2)), self.bv[:, :, :self.n]),
+                 (self.tau * (q @ self.G["k"].transpose(-1, -2)), self.G["v"])]
+        folded = self.t - self.n - self.G["pos"].shape[-1] > 0
+        state = (self.H, self.s) if folded else (None, None)
+        return _combine(parts, fq, *state, self.w_e, self.w_l)
 
     def prefill(self, q, k, v):
         """Run a whole prompt in parallel mode (chunked) and leave the state after it.
