@@ -28,17 +28,6 @@ distributed = pytest.importorskip("distributed")
 
 from ridgekit.sweep import SweepDefinitionError, grid, load_results, run_sweep, sweep_definition, task_key  # noqa: E402
 
-pytestmark = [
-    # A worker that is killed on purpose (test_worker_killed_mid_sweep) makes the nanny and
-    # the scheduler log and warn about the lost connection; closing the cluster at the end
-    # of the module may leave a socket to a dead worker for the garbage collector.
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    # distributed warns when a task's graph is large or a worker's memory is high; neither
-    # is a failure of the code under test (sizes here are tiny; the machine is shared).
-    pytest.mark.filterwarnings("ignore:Sending large graph:UserWarning"),
-    pytest.mark.filterwarnings("ignore:Large object of size:UserWarning"),
-]
-
 
 @pytest.fixture(scope="module")
 def client():
@@ -133,7 +122,7 @@ def test_worker_killed_mid_sweep(tmp_path, client):
     for name, content in stored_at_kill.items():  # no finished result lost or rewritten
         assert (tmp_path / "store" / name).read_bytes() == content
     # the nanny restarts the killed worker; wait so later tests see two workers again
-    client.wait_for_workers(2, timeout=60)
+    client.wait_for_workers(2, timeout=180)
 
 
 def test_store_of_another_definition_refused(tmp_path, client):
