@@ -19,7 +19,8 @@ import math
 import numpy as np
 from scipy.stats import qmc
 
-from ridgekit._validation import as_generator, check_choice, check_int
+from ridgekit._validation import (as_float_array, as_generator, check_choice, check_int,
+                                  check_orthonormal_frames, check_size)
 
 __all__ = [
     "MEASURES",
@@ -40,13 +41,18 @@ MEASURES = ("probability", "surface")
 def sphere_area(m: int) -> float:
     """Area :math:`|S^{m−1}| = 2 π^{m/2} / Γ(m/2)` of the unit sphere in :math:`ℝᵐ (m ≥ 1; |S⁰| = 2)`."""
     m = check_int(m, "m", minimum=1)
-    return 2.0 * math.pi ** (m / 2) / math.gamma(m / 2)
+    if m <= 300:
+        return 2.0 * math.pi ** (m / 2) / math.gamma(m / 2)
+    # through log Γ: Γ(m/2) overflows for m > 343 while the area itself underflows to 0
+    return math.exp(math.log(2.0) + 0.5 * m * math.log(math.pi) - math.lgamma(m / 2))
 
 
 def ball_volume(m: int) -> float:
     """Volume V_m = π^{m/2} / Γ(m/2 + 1) of the unit ball in ℝᵐ (m ≥ 0; V_0 = 1)."""
     m = check_int(m, "m", minimum=0)
-    return math.pi ** (m / 2) / math.gamma(m / 2 + 1)
+    if m <= 300:
+        return math.pi ** (m / 2) / math.gamma(m / 2 + 1)
+    return math.exp(0.5 * m * math.log(math.pi) - math.lgamma(m / 2 + 1))
 
 
 def stiefel_volume(d: int, n: int) -> float:
@@ -72,6 +78,8 @@ def stiefel_volume(d: int, n: int) -> float:
 def measure_mass(d: int, n: int, measure: str) -> float:
     """Total mass of ``measure`` (``"probability"`` → 1, ``"surface"`` → Vol V_n(ℝᵈ))."""
     check_choice(measure, "measure", MEASURES)
+    d = check_int(d, "d", minimum=1)
+    n = check_int(n, "n", minimum=1, maximum=d)
     return 1.0 if measure == "probability" else stiefel_volume(d, n)
 
 
@@ -113,19 +121,22 @@ def stiefel_sample(d: int, n: int, size: int, rng=None) -> np.ndarray:
     d = check_int(d, "d", minimum=1)
     n = check_int(n, "n", minimum=1, maximum=d)
     size = check_int(size, "size", minimum=0)
+    check_size(3 * size * d * n, "stiefel_sample(size) (the samples and their QR work space)")
     G = as_generator(rng).standard_normal((size, d, n))
     return np.ascontiguousarray(_haar_from_gaussian(G))
 
 
 def frames_from_angles(theta) -> np.ndarray:
     """Unit normals ξ = (cos θ, sin θ) in ℝ² as frames of shape (m, 2, 1); θ in radians."""
-    th = np.asarray(theta, dtype=np.float64).ravel()
+    th = as_float_array(theta, "theta", ndim=(0, 1)).ravel()
     return np.ascontiguousarray(np.stack([np.cos(th), np.sin(th)], axis=1)[:, :, None])
 
 
 def complete_frame(U: np.ndarray) -> np.ndarray:
     """Orthonormal completions: for U (m, d, k) with orthonormal columns return Θ (m, d, d−k)
-    with orthonormal columns spanning the orthogonal complement of span U."""
+    with orthonormal columns spanning the orthogonal complement of span U.  A (m, d)
+    array is read as m unit vectors (k = 1)."""
+    U = check_orthonormal_frames(U, "U", atol=1e-8)
     m, d, k = U.shape
     out = np.empty((m, d, d - k))
     for i in range(m):

@@ -48,13 +48,13 @@ import numbers
 
 import numpy as np
 
-from ridgekit._validation import as_float_array, as_generator, check_choice, check_int, check_positive
+from ridgekit._validation import as_float_array, as_generator, check_choice, check_int, check_positive, check_size
 from ridgekit.kplane.stiefel import MEASURES, sphere_area
 
 from . import _random_kernels
 from .network import ShallowNetwork
 
-__all__ = ["RandomReLUProcess", "WeightLaw", "sphere_moment", "symmetric_stable_rvs"]
+__all__ = ["RandomReLUProcess", "WeightLaw", "checks", "sphere_moment", "symmetric_stable_rvs"]
 
 _LAWS = ("gaussian", "rademacher", "laplace", "uniform", "stable")
 
@@ -95,6 +95,8 @@ def symmetric_stable_rvs(alpha, size, rng=None, scale=1.0) -> np.ndarray:
     True
     """
     alpha = _check_alpha(alpha)
+    scale = check_positive(scale, "scale")
+    _check_sample_size(size, 4)
     rng = as_generator(rng)
     U = rng.uniform(-np.pi / 2, np.pi / 2, size)
     W = rng.standard_exponential(size)
@@ -102,6 +104,20 @@ def symmetric_stable_rvs(alpha, size, rng=None, scale=1.0) -> np.ndarray:
         X = np.sin(alpha * U) / np.cos(U) ** (1 / alpha) * (np.cos((1 - alpha) * U) / W) ** ((1 - alpha) / alpha)
     X = np.where(np.isfinite(X), X, 0.0)     # U at ±π/2 exactly: probability 0
     return scale * X
+
+
+def _check_sample_size(size, per_sample=1):
+    """``size`` as numpy takes it (an int or a tuple of ints >= 0), refused up front when the
+    samples (times ``per_sample`` work arrays) would not fit in memory."""
+    shape = (size,) if isinstance(size, numbers.Integral) or size is None else size
+    if size is None:
+        return size
+    if not isinstance(shape, tuple):
+        raise TypeError(f"size must be an int or a tuple of ints, got {type(size).__name__} {size!r:.60}")
+    for s in shape:
+        check_int(s, "size", minimum=0)
+    check_size(math.prod(int(s) for s in shape) * per_sample, "size")
+    return size
 
 
 def _check_alpha(alpha) -> float:
@@ -156,7 +172,10 @@ class WeightLaw:
         extra = f", alpha={self.alpha}" if self.alpha is not None else ""
         return f"WeightLaw({self.name!r}, scale={self.scale}{extra})"
 
-    def rvs(self, size, rng) -> np.ndarray:
+    def rvs(self, size, rng=None) -> np.ndarray:
+        """``size`` independent draws of V; ``rng`` a Generator, an int seed or None."""
+        _check_sample_size(size, 4)
+        rng = as_generator(rng)
         c = self.scale
         if self.name == "gaussian":
             return c * rng.standard_normal(size)
@@ -365,6 +384,12 @@ class RandomReLUProcess:
     # ------------------------------------------------------------------ sampling
     def _draw(self, size, radius, rng):
         """Flat neuron arrays (U signed directions, :math:`T = |b|`, V) and starts (size + 1,)."""
+        mean = self.expected_width(radius) * size
+        if not np.isfinite(mean):
+            raise ValueError(f"the expected number of neurons (rate × radius × size) overflows: {mean}")
+        # neurons: d + 3 doubles each (G, W, b, V), with a Poisson margin of 6 standard deviations
+        check_size(int(mean + 6 * math.sqrt(mean) + 16) * (self.d + 3),
+                   "the sampled neurons (rate × radius × size realisations)")
         counts = rng.poisson(self.expected_width(radius), size)
         starts = np.zeros(size + 1, dtype=np.int64)
         np.cumsum(counts, out=starts[1:])
@@ -434,6 +459,7 @@ class RandomReLUProcess:
         X = self._points(X, "X")
         X = np.ascontiguousarray(X.reshape(-1, self.d))
         size = check_int(size, "size", minimum=0)
+        check_size(size * X.shape[0], "the sampled values (size × points)")
         rng = as_generator(rng)
         R = self._radius_for(float(np.sqrt(np.max(np.sum(X * X, axis=1)))) if len(X) else 0.0, radius)
         W, b, V, starts = self._draw(size, R, rng)
@@ -454,6 +480,7 @@ class RandomReLUProcess:
         n = check_int(n, "n", minimum=2)
         size = check_int(size, "size", minimum=0)
         extent = check_positive(extent, "extent")
+        check_size(size * n ** self.d, "the sampled grid values (size × n^d)")
         rng = as_generator(rng)
         axis = np.linspace(-extent, extent, n)
         d = self.d
@@ -469,3 +496,45 @@ class RandomReLUProcess:
             _random_kernels.eval_grid(rows, float(axis[0]), float(axis[1] - axis[0]), U, np.abs(b), V,
                                       starts, out)
         return out.reshape((size,) + (n,) * d), axis
+
+
+def checks(dims=(1, 2, 3, 4, 5)):
+    """The float code of :meth:`RandomReLUProcess.autocovariance` against the sympy derivation
+    of :func:`nets.random_symbolic.autocovariance_symbolic` (with the mean term, "surface"
+    measure, weights N(1/2, 1): E[V] = 1/2, E[V²] = 5/4), one row per dimension.
+
+    Returns
+    -------
+    list of kplane.symbolic.Check
+
+    Examples
+    --------
+    >>> all(row.passed for row in checks(dims=(1, 2)))
+    True
+    """
+    import sympy as sp
+    from scipy import stats
+
+    from ridgekit.kplane.symbolic import Check
+
+    from . import random_symbolic as rs
+
+    rows = []
+    for d in dims:
+        d = check_int(d, "d", minimum=1)
+        if d == 1:
+            sx, sy = 0.6, 1.4
+            sub = {rs.x: sx, rs.y: sy}
+        else:
+            th = 1.1
+            sx = np.array([0.6] + [0.0] * (d - 1))
+            sy = 1.4 * np.array([np.cos(th), np.sin(th)] + [0.0] * (d - 2))
+            sub = {rs.rx: float(np.linalg.norm(sx)), rs.ry: float(np.linalg.norm(sy)),
+                   rs.rxy: float(np.linalg.norm(sx - sy))}
+        sub.update({rs.lam: 2.5, rs.m1: 0.5, rs.m2: 1.25})
+        want = float(sp.N(rs.autocovariance_symbolic(d, "surface", with_mean=True).subs(sub), 20))
+        proc = RandomReLUProcess(d, 2.5, weights=stats.norm(0.5, 1.0), measure="surface")
+        got = float(proc.autocovariance(sx, sy))
+        rows.append(Check(f"float autocovariance d={d}", bool(abs(want - got) <= 1e-13 * max(1.0, abs(want))),
+                          "sympy (surface measure, E[V] = 1/2, E[V²] = 5/4) = RandomReLUProcess.autocovariance"))
+    return rows

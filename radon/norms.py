@@ -392,10 +392,11 @@ class Ball:
 
     def support(self, U: np.ndarray) -> np.ndarray:
         """Half-width max_{x ∈ domain} uᵀ(x − c) = radius ‖u‖₂ for each row u."""
+        U = as_float_array(U, "U", ndim=2, allow_empty=True)
         return self.radius * np.linalg.norm(U, axis=1)
 
     def contains(self, X):
-        X = np.asarray(X, dtype=float)
+        X = as_float_array(X, "X", ndim=(1, 2), allow_empty=True)
         return np.linalg.norm(X - self._centre(X.shape[-1]), axis=-1) <= self.radius
 
     def __repr__(self):
@@ -415,10 +416,14 @@ class Cube:
     _centre = Ball._centre
 
     def support(self, U):
+        """Half-width max_{x ∈ domain} uᵀ(x − c) = half_width ‖u‖₁ for each row u."""
+        U = as_float_array(U, "U", ndim=2, allow_empty=True)
         return self.half_width * np.abs(U).sum(axis=1)
 
     def contains(self, X):
-        X = np.asarray(X, dtype=float)
+        X = as_float_array(X, "X", ndim=(1, 2), allow_empty=True)
+        if X.shape[-1] == 0:
+            raise ValueError(f"X must have at least one coordinate, got shape {X.shape}")
         return np.max(np.abs(X - self._centre(X.shape[-1])), axis=-1) <= self.half_width
 
     def __repr__(self):
@@ -652,8 +657,10 @@ def stable_weight(U, T) -> np.ndarray:
     data-dependent weight satisfies :math:`g ≍ (1 − |t|)^{d+2}` as :math:`|t| → 1` and the theorems use
     this canonical form (docs/theory/flat_minima.md).  Vectorised over U (K, d), T (K,).
     """
-    U = np.asarray(U, dtype=np.float64)
-    T = np.asarray(T, dtype=np.float64)
+    U = as_float_array(U, "U", ndim=(1, 2), allow_empty=True)
+    T = as_float_array(T, "T", ndim=(0, 1), allow_empty=True)
+    if U.ndim == 2 and T.shape != (U.shape[0],):
+        raise ValueError(f"T must have one offset per row of U ({U.shape[0]}), got shape {T.shape}")
     d = U.shape[-1]
     return np.maximum(1.0 - np.abs(T), 0.0) ** (d + 2)
 

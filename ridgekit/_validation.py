@@ -213,7 +213,8 @@ def check_size(n_elements, name: str, *, itemsize: int = 8) -> int:
     need = n * int(itemsize)
     budget = memory_budget()
     if need > budget:
-        raise ValueError(f"{name} would need {_format_bytes(need)} ({n} elements of {itemsize} bytes), "
+        raise ValueError(f"{name} would need {_format_bytes(need)} ({n if n < 10 ** 12 else float(n):.4g} elements of "
+                         f"{itemsize} bytes), "
                          f"more than the {_format_bytes(budget)} allowed (half the physical memory; "
                          f"set RIDGEKIT_MAX_BYTES to change it)")
     return n
