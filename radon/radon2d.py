@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 from scipy.interpolate import CubicSpline
 
-from ridgekit._validation import as_float_array, check_choice, check_int
+from ridgekit._validation import as_float_array, check_bool, check_choice, check_int, check_size
 from ridgekit.kplane.filters import FILTERS, fourier_filter
 from ridgekit.kplane.transform import KPlaneTransform
 
@@ -32,7 +32,7 @@ __all__ = ["radon", "iradon", "iradon_sart", "order_angles_golden_ratio", "direc
 
 def directions_from_degrees(theta) -> np.ndarray:
     """Unit normals ξ = (−sin θ, cos θ) (row, column axes) for angles θ in degrees."""
-    th = np.deg2rad(np.asarray(theta, dtype=np.float64))
+    th = np.deg2rad(np.atleast_1d(as_float_array(theta, "theta", ndim=(0, 1))))
     return np.stack([-np.sin(th), np.cos(th)], axis=1)
 
 
@@ -98,7 +98,10 @@ def radon(image, theta=None, circle=True, *, preserve_range=False):
     True
     """
     img, out_dtype = _image(image, "image")
+    circle = check_bool(circle, "circle")
+    check_bool(preserve_range, "preserve_range")
     theta = _theta(theta, np.arange(180, dtype=np.float64))
+    check_size(2 * max(img.shape) * theta.size, "the sinogram (detectors × angles)")
     if circle:
         s = min(img.shape)
         excess = np.array(img.shape) - s
@@ -212,9 +215,12 @@ def iradon(radon_image, theta=None, output_size=None, filter_name="ramp",
     if filter_name is not None:
         check_choice(filter_name, "filter_name", FILTERS)
     check_choice(interpolation, "interpolation", ("linear", "nearest", "cubic"))
+    circle = check_bool(circle, "circle")
+    check_bool(preserve_range, "preserve_range")
     if output_size is None:
         output_size = n_det if circle else int(np.floor(np.sqrt(n_det ** 2 / 2.0)))
     output_size = check_int(output_size, "output_size", minimum=1)
+    check_size(2 * output_size ** 2, "output_size (the reconstruction and its work array)")
     if circle:  # pad to the diagonal so the filter sees the full support (as scikit-image)
         diag = int(np.ceil(np.sqrt(2) * n_det))
         before = diag // 2 - n_det // 2
