@@ -23,7 +23,8 @@ def backproject_2d(gw, coef, mode, c, s, origin0, origin1, h0, h1, t0, ht, T, lr
     """Point-evaluated backprojection in d = 2: out[r, l] += Σ_j I_j(ξ_j·x_rl), ξ_j = (c_j, s_j).
 
     I_j interpolates the detector samples of projection j (index units u = (t − t0)/ht,
-    samples at u = 0..T−1) and is 0 outside [0, T − 1]:
+    samples at u = 0..T−1) and is 0 outside [0, T − 1] (as ``np.interp`` with
+    ``left=right=0``):
 
     * ``mode == LINEAR``: gw (m, T + 2·PAD) holds the samples padded with PAD zeros on each
       side (quadrature weights multiplied in); linear interpolation (the hat kernel);
@@ -37,7 +38,9 @@ def backproject_2d(gw, coef, mode, c, s, origin0, origin1, h0, h1, t0, ht, T, lr
     output rows."""
     rows = out.shape[0]
     m = c.shape[0]
-    umin, umax = _line_range(0.0, T)
+    # the closed interval [0, T − 1] as the open one _valid_range takes
+    umin = np.nextafter(0.0, -1.0)
+    umax = np.nextafter(T - 1.0, float(T))
     for r in prange(rows):
         orow = out[r]
         x0 = origin0 + r * h0
@@ -56,11 +59,19 @@ def backproject_2d(gw, coef, mode, c, s, origin0, origin1, h0, h1, t0, ht, T, lr
                     fr = x - i
                     orow[l] += grow[i] + fr * (grow[i + 1] - grow[i])
             elif mode == NEAREST:
+                # t in scikit-image's arithmetic (y·s + x·c, pixel coordinates exact) and
+                # the tie rule applied before the shift to index units, so that ties
+                # (t = half-integer multiples of ht, e.g. θ = 30°) resolve as it does
                 grow = gw[j]
+                tmax = t0 + (T - 1) * ht
                 for l in range(a, b):
-                    x = u0 + l * du
-                    if x >= 0.0 and x <= T - 1.0:
-                        orow[l] += grow[int(np.ceil(x - 0.5)) + PAD]
+                    t = (origin1 + l * h1) * s[j] + x0 * c[j]
+                    if t >= t0 and t <= tmax:
+                        tt = t / ht
+                        fl = np.floor(tt)
+                        k = int((fl if tt <= fl + 0.5 else fl + 1.0) - t0 / ht)
+                        if 0 <= k < T:
+                            orow[l] += grow[k + PAD]
             else:
                 for l in range(a, b):
                     x = u0 + l * du

@@ -342,10 +342,11 @@ def iradon_sart(radon_image, theta=None, image=None, projection_shifts=None, cli
         f_j \leftarrow f_j + \frac{λ}{\sum_i A_{ij}} \sum_i A_{ij}
         \frac{p_i - (A f)_i}{\sum_k A_{ik}},
 
-    the sums over the rays i of θ, with A the system matrix of :func:`radon` (the
-    distance-driven cell footprints of :class:`ridgekit.kplane.KPlaneTransform`)
-    restricted to the pixels of the reconstruction circle (radius N // 2 about pixel
-    (N // 2, N // 2)); every such pixel's footprint lies on the detector, so
+    the sums over the rays i of θ, with A the system matrix of
+    :class:`ridgekit.kplane.KPlaneTransform` (distance-driven cell footprints: the
+    matrix of :func:`radon` before its 3-tap blur equalisation) restricted to the
+    pixels of the reconstruction circle (radius N // 2 about pixel (N // 2, N // 2));
+    every such pixel's footprint lies on the detector, so
     :math:`\sum_i A_{ij} = 1`.  Call-compatible with scikit-image's ``iradon_sart``
     (whose system matrix samples the rays instead, with a Hamming window); repeated calls
     with ``image=`` the previous result perform further sweeps.
