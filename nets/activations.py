@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from ridgekit._validation import check_choice, check_int
+from ridgekit._validation import as_float_array, check_choice, check_int
 
 __all__ = [
     "Activation",
@@ -112,18 +112,38 @@ def fundamental_solution(y, g: float) -> np.ndarray:
     >>> round(float(fundamental_solution(np.array([[3.0]]), 2)[0]), 14)   # −|y|/2 on ℝ
     -1.5
     """
-    y = np.asarray(y, dtype=np.float64)
-    if y.ndim < 1:
-        raise ValueError("y must have shape (..., n)")
+    y = _inputs(y)
     n = y.shape[-1]
     c, is_log = green_constant(n, g)
-    r = np.sqrt(np.sum(y * y, axis=-1))
+    r = _radius(y)
     p = g - n
     with np.errstate(divide="ignore", invalid="ignore"):
         if is_log:
             out = c * np.where(r > 0, r ** p * np.log(np.where(r > 0, r, 1.0)), 0.0 if p > 0 else -np.inf)
         else:
             out = c * np.where(r > 0, r ** p, 0.0 if p > 0 else np.inf)
+    return out
+
+
+def _inputs(y):
+    """Activation inputs: a finite float array of shape (..., n), n >= 1."""
+    y = as_float_array(y, "y", allow_empty=True)
+    if y.ndim < 1 or y.shape[-1] < 1:
+        raise ValueError(f"y must have shape (..., n) with n >= 1, got shape {y.shape}")
+    return y
+
+
+def _radius(y):
+    """|y| along the last axis without overflow of y² (hypot)."""
+    r = np.hypot.reduce(y, axis=-1) if y.shape[-1] > 1 else np.abs(y[..., 0])
+    if not np.all(np.isfinite(r)):
+        raise ValueError("y: |y| overflows float64 (entries too large)")
+    return r
+
+
+def _finite(out):
+    if not np.all(np.isfinite(out)):
+        raise ValueError("y: the activation's value overflows float64 (entries too large)")
     return out
 
 
@@ -210,10 +230,10 @@ class ReLU(Activation):
             raise ValueError(f"activation 'relu' takes scalar inputs (n = 1), got frames with n = {n}")
 
     def __call__(self, y):
-        return np.maximum(y[..., 0], 0.0)
+        return np.maximum(_inputs(y)[..., 0], 0.0)
 
     def grad(self, y):
-        return (y > 0).astype(np.float64)
+        return (_inputs(y) > 0).astype(np.float64)
 
     def green_order(self, n):
         return 2
@@ -242,10 +262,11 @@ class NormActivation(Activation):
     radial = True
 
     def __call__(self, y):
-        return np.sqrt(np.sum(y * y, axis=-1))
+        return _radius(_inputs(y))
 
     def grad(self, y):
-        r = np.sqrt(np.sum(y * y, axis=-1, keepdims=True))
+        y = _inputs(y)
+        r = _radius(y)[..., None]
         return np.divide(y, r, out=np.zeros_like(y), where=r > 0)
 
     def green_order(self, n):
@@ -301,22 +322,27 @@ class Polyharmonic(Activation):
         return p, is_log
 
     def __call__(self, y):
+        y = _inputs(y)
         n = y.shape[-1]
         p, is_log = self._power(n)
-        r = np.sqrt(np.sum(y * y, axis=-1))
+        r = _radius(y)
         safe = np.where(r > 0, r, 1.0)
-        out = np.where(r > 0, safe ** p, 0.0)
-        if is_log:
-            out = out * np.log(safe)
-        return out
+        with np.errstate(over="ignore"):
+            out = np.where(r > 0, safe ** p, 0.0)
+            if is_log:
+                out = out * np.log(safe)
+        return _finite(out)
 
     def grad(self, y):
+        y = _inputs(y)
         n = y.shape[-1]
         p, is_log = self._power(n)
-        r = np.sqrt(np.sum(y * y, axis=-1, keepdims=True))
+        r = _radius(y)[..., None]
         safe = np.where(r > 0, r, 1.0)
-        fac = safe ** (p - 2) * ((p * np.log(safe) + 1.0) if is_log else p)
-        return np.where(r > 0, fac * y, 0.0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            fac = safe ** (p - 2) * ((p * np.log(safe) + 1.0) if is_log else p)
+            out = np.where(r > 0, fac * y, 0.0)
+        return _finite(out)
 
     @property
     def degree(self):

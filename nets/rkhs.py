@@ -37,8 +37,16 @@ def gaussian_kernel(X, Y, sigma: float = 1.0) -> np.ndarray:
     sigma = check_positive(sigma, "sigma")
     if X.shape[1] != Y.shape[1]:
         raise ValueError(f"X and Y must have the same dimension, got {X.shape} and {Y.shape}")
-    sq = np.sum(X ** 2, 1)[:, None] + np.sum(Y ** 2, 1)[None, :] - 2 * X @ Y.T
-    return np.exp(-np.maximum(sq, 0.0) / (2 * sigma ** 2))
+    with np.errstate(over="ignore", invalid="ignore"):
+        sq = np.sum(X ** 2, 1)[:, None] + np.sum(Y ** 2, 1)[None, :] - 2 * X @ Y.T
+    if not np.all(np.isfinite(sq)):
+        # huge coordinates: squared distances from the differences (an overflow there is a
+        # true +inf distance, whose kernel value 0 is exact)
+        from scipy.spatial.distance import cdist
+        with np.errstate(over="ignore"):
+            sq = cdist(X, Y, "sqeuclidean")
+    with np.errstate(over="ignore", under="ignore"):
+        return np.exp(-np.maximum(sq, 0.0) / (2 * sigma ** 2))
 
 
 def gaussian_rkhs_norm(centers, coefs, sigma: float = 1.0) -> float:
@@ -57,8 +65,15 @@ def gaussian_rkhs_norm(centers, coefs, sigma: float = 1.0) -> float:
     c = as_float_array(coefs, "coefs", ndim=1)
     if len(c) != len(Xc):
         raise ValueError(f"coefs must have {len(Xc)} entries, got {len(c)}")
-    q = float(c @ gaussian_kernel(Xc, Xc, sigma) @ c)
-    return math.sqrt(max(q, 0.0))
+    scale = float(np.max(np.abs(c)))
+    if scale == 0.0:
+        return 0.0
+    cs = c / scale  # cᵀKc overflows for |c| ~ 1e155 while the norm does not
+    q = float(cs @ gaussian_kernel(Xc, Xc, sigma) @ cs)
+    out = scale * math.sqrt(max(q, 0.0))
+    if not math.isfinite(out):
+        raise ValueError(f"coefs: the RKHS norm overflows float64 (max |coef| = {scale:g})")
+    return out
 
 
 def _profile_tv(d, shifts, coefs, sigma, width):
