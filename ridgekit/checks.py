@@ -110,6 +110,16 @@ def _num(x) -> float:
         return math.nan
 
 
+def _inside(v, edge, lo, hi):
+    """``v`` if it lies in [lo, hi], else the midpoint between the criterion's ``edge`` and
+    the domain's end on ``v``'s side (None when that end is the edge itself)."""
+    if lo <= v <= hi:
+        return v
+    end = hi if v > hi else lo
+    mid = 0.5 * (edge + end)
+    return mid if mid != edge and lo <= mid <= hi else None
+
+
 def _finite(*xs) -> bool:
     return all(math.isfinite(_num(x)) for x in xs)
 
@@ -228,14 +238,12 @@ class Check:
                 return out
             tol = p["tolerance"] * (abs(ref) if p["error"] == "rel" else 1.0)
             step = 2 * tol if tol > 0 else max(abs(ref) * 1e-6, 1e-9)
-            out += [v for v in (ref + step, ref - step) if lo_d <= v <= hi_d]
+            out += [_inside(ref + step, ref + tol, lo_d, hi_d), _inside(ref - step, ref - tol, lo_d, hi_d)]
         else:  # bound
             b = _num(p["bound"]) + (p["slack"] if p["side"] == "<=" else -p["slack"])
             step = max(abs(b) * 0.5, 1.0)
-            v = b + step if p["side"] == "<=" else b - step
-            if lo_d <= v <= hi_d:
-                out.append(v)
-        return out
+            out.append(_inside(b + step, b, lo_d, hi_d) if p["side"] == "<=" else _inside(b - step, b, lo_d, hi_d))
+        return [v for v in out if v is not None]
 
     def row(self) -> dict:
         """Plain-text cells for tables and logs."""

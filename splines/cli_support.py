@@ -166,7 +166,7 @@ def _fit_multivariate(X, y, lam, out, plot):
         vmax = float(max(np.abs(F).max(), np.abs(y).max())) or 1.0
         levels = np.linspace(-vmax, vmax, 31)
         cs = ax.contourf(G0, G1, F, levels, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
-        fig.colorbar(cs, ax=ax, label="fitted f(x) (0 at white)")
+        fig.colorbar(cs, ax=ax, label="fitted f(x) (0 at white)", format="%.2g")
         ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", vmin=-vmax, vmax=vmax, edgecolors="k", s=18)
         ax.set_xlabel("x₁ (first CSV column)")
         ax.set_ylabel("x₂ (second CSV column)")

@@ -110,7 +110,7 @@ def run(out_dir, quick=True) -> dict:
     vmax = float(max(np.abs(F).max(), np.abs(y2).max()))
     levels = np.linspace(-vmax, vmax, 31)
     cs = ax.contourf(G0, G1, F, levels, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
-    fig.colorbar(cs, ax=ax, label="f(x) (fitted value; 0 at white)")
+    fig.colorbar(cs, ax=ax, label="f(x) (fitted value; 0 at white)", format="%.2g")
     ax.scatter(X[:, 0], X[:, 1], c=y2, cmap="RdBu_r", vmin=-vmax, vmax=vmax, edgecolors="k", s=20)
     W, b = est.network_.W, est.network_.b
     for w, bb in zip(W, b):        # neuron hyperplanes wᵀx = b
@@ -124,7 +124,7 @@ def run(out_dir, quick=True) -> dict:
     ax.set_ylim(-1, 1)
     ax.set_xlabel("x₁")
     ax.set_ylabel("x₂")
-    ax.set_title(f"RTV² fit: {est.n_neurons_} neurons (bound N − 3 = {n2 - 3}), sup |η| {sup:.6f}")
+    ax.set_title(f"RTV² fit: {est.n_neurons_} neurons (bound N − 3 = {n2 - 3}), sup |η| {sup:.6f}", fontsize=10)
     fig.tight_layout()
     p2 = out / "splines_ridge2d.png"
     fig.savefig(p2, dpi=110)

@@ -186,7 +186,7 @@ def _multi_index(checks, quick, plt, out):
     f = lambda Z: np.linalg.norm(Z @ Th0 - t_0, axis=1)
     y = f(X) + 0.05 * rng.standard_normal(N)
     est = KPlaneRegressor(alpha=1e-2, n=n, profile="norm", max_atoms=3 if quick else 6,
-                          n_candidates=1000 if quick else 3000, rng=1).fit(X, y)
+                          n_candidates=1000 if quick else 3000, random_state=1).fit(X, y)
     i = int(np.argmax(np.abs(est.coef_[:, 0])))
     dist = frame_distance(est.frames_[i], Th0)
     dt = time.perf_counter() - t0
