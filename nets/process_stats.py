@@ -108,16 +108,27 @@ def empirical_autocovariance(U, V=None, *, centered: bool = False) -> Estimate:
     if centered:
         U = U - U.mean(axis=0)
         V = V - V.mean(axis=0)
-    P = U * V
-    n = P.shape[0]
-    return Estimate(P.mean(axis=0), P.std(axis=0, ddof=1) / np.sqrt(n))
+    with np.errstate(over="ignore", invalid="ignore"):
+        P = U * V
+        n = P.shape[0]
+        est = Estimate(P.mean(axis=0), P.std(axis=0, ddof=1) / np.sqrt(n))
+    _check_finite_estimate(est, "U, V")
+    return est
+
+
+def _check_finite_estimate(est, names):
+    if not (np.all(np.isfinite(est.value)) and np.all(np.isfinite(est.stderr))):
+        raise ValueError(f"{names}: the estimate overflows float64 (values too large); rescale them")
 
 
 def variogram(U, V) -> Estimate:
     """γ(x, y) = ½ E[(s(x) − s(y))²] from paired realisations, with standard error."""
     U, V = _pair(U, V, "U", "V")
-    D = 0.5 * (U - V) ** 2
-    return Estimate(D.mean(axis=0), D.std(axis=0, ddof=1) / np.sqrt(D.shape[0]))
+    with np.errstate(over="ignore", invalid="ignore"):
+        D = 0.5 * (U - V) ** 2
+        est = Estimate(D.mean(axis=0), D.std(axis=0, ddof=1) / np.sqrt(D.shape[0]))
+    _check_finite_estimate(est, "U, V")
+    return est
 
 
 def hurst_exponent(values, radii, *, n_boot: int = 200, level: float = 0.95, rng=None) -> HurstFit:
@@ -169,7 +180,13 @@ def hurst_exponent(values, radii, *, n_boot: int = 200, level: float = 0.95, rng
         m = sq.mean(axis=-2)
         return (np.log(m) - np.log(m).mean(axis=-1, keepdims=True)) @ lr_c / den
 
-    sq = values ** 2
+    with np.errstate(over="ignore"):
+        sq = values ** 2
+    m = sq.mean(axis=0)
+    if not np.all(np.isfinite(m)) or np.any(m <= 0):
+        bad = int(np.flatnonzero(~np.isfinite(m) | (m <= 0))[0])
+        raise ValueError(f"values: column {bad} has second moment {m[bad]:g}; E[s(r u)²] must be positive "
+                         f"and finite at every radius to fit r^(2H)")
     H = 0.5 * float(slope(sq))
     boot = np.empty(n_boot)
     for i in range(n_boot):
@@ -199,6 +216,13 @@ def gaussianity_test(values, *, mean=None, variance=None) -> GaussianityTest:
     v = as_float_array(values, "values").reshape(-1)
     if v.size < 8:
         raise ValueError(f"values must hold at least 8 samples, got {v.size}")
+    if variance is not None:
+        check_positive(variance, "variance")
+    elif mean is not None:
+        raise ValueError("mean is only used together with variance (simple-hypothesis KS test)")
+    if np.ptp(v) <= 1e-12 * float(np.max(np.abs(v))) or not np.isfinite(np.ptp(v)):
+        raise ValueError(f"values must not be (numerically) constant, got {v.size} samples in "
+                         f"[{v.min():g}, {v.max():g}]: no spread to test")
     kurt = float(stats.kurtosis(v))
     if variance is not None:
         var = check_positive(variance, "variance")
@@ -228,6 +252,8 @@ def fit_symmetric_stable(values, *, xi=None) -> StableFit:
     v = as_float_array(values, "values").reshape(-1)
     if v.size < 100:
         raise ValueError(f"values must hold at least 100 samples, got {v.size}")
+    if np.ptp(v) == 0:
+        raise ValueError(f"values must not be constant (all {v[0]:g}): a stable law has no atom")
     if xi is None:
         q1, q3 = np.quantile(v, [0.25, 0.75])
         s = max(0.5 * (q3 - q1), np.finfo(float).tiny)
@@ -240,4 +266,7 @@ def fit_symmetric_stable(values, *, xi=None) -> StableFit:
     yv = np.log(-np.log(phi[ok]))
     lx = np.log(xi[ok])
     alpha, icpt = np.polyfit(lx, yv, 1)
+    if not (np.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"values: the fitted index alpha = {alpha:g} is not in (0, 2]; the sample does "
+                         f"not look symmetric stable at the chosen xi")
     return StableFit(float(alpha), float(np.exp(icpt / alpha)))
