@@ -332,10 +332,11 @@ def softmax_attention(q, k, v, *, scale=None, causal=True):
     """
     _check_qkv(q, k, v, causal)
     tau = _scale(scale, q.shape[-1])
-    T = q.shape[2]
+    B, Hh, T, _ = q.shape
+    rows = max(1, min(1024, 2 ** 24 // (B * Hh * T)))  # score blocks of at most 2^24 entries
     out = []
-    for a in range(0, T, 1024):
-        b = min(a + 1024, T)
+    for a in range(0, T, rows):
+        b = min(a + rows, T)
         sc = tau * (q[:, :, a:b] @ k[:, :, :b].transpose(-1, -2))
         mask = torch.arange(b, device=q.device)[None, :] > torch.arange(a, b, device=q.device)[:, None]
         sc = sc.masked_fill(mask, float("-inf"))
