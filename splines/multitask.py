@@ -183,9 +183,9 @@ class _Problem:
         return max(self.N * alpha, float(xtr_norms.max()) if xtr_norms.size else 0.0)
 
     def dual(self, R, alpha, scale):
-        # D(θ) at θ = R/scale: α⟨θ, Y⟩ − (N α²/2)‖θ‖²
-        return (alpha * float(np.sum(R * self.YT)) / scale
-                - 0.5 * self.N * alpha ** 2 * float(np.sum(R * R)) / scale ** 2)
+        # D(θ) at θ = R/scale: α⟨θ, Y⟩ − (N α²/2)‖θ‖²; t = α/scale ≤ 1/N (α² overflowed)
+        t = alpha / scale
+        return t * float(np.sum(R * self.YT)) - 0.5 * self.N * t * t * float(np.sum(R * R))
 
 
 def _solve_one(prob, alpha, B, R, *, tol, max_iter, ws_start, screening, use_ws):
@@ -327,6 +327,11 @@ def multitask_lasso(X, Y, alpha, *, fit_intercept: bool = False, tol: float = 1e
     alphas = np.atleast_1d(_check_alphas(alpha))
     tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter", minimum=1)
+    amax = alpha_max(X, Y, fit_intercept=fit_intercept)
+    if alphas.min() < 1e-12 * amax:
+        # below ~1e-12 alpha_max the group lasso is the minimum-norm interpolation to rounding
+        # and block coordinate descent cannot reach the tolerance in any number of sweeps
+        raise ValueError(f"alpha must be >= 1e-12 alpha_max = {1e-12 * amax:.3g}, got {alphas.min():.3g}")
     prob = _Problem(X, Y, fit_intercept)
     B = np.zeros((prob.p, prob.D))
     if coef_init is not None:
