@@ -140,15 +140,31 @@ def compress_layer(inputs, outputs, alpha=None, *, bias=None, weights=None, rtol
         if b.shape != (D,):
             raise ValueError(f"bias must have shape ({D},), got {b.shape}")
         T = Psi - b
+    if alpha is not None:
+        alpha = check_positive(alpha, "alpha")
+    else:
+        rtol = check_positive(rtol, "rtol")
     scale = float(np.linalg.norm(Psi - Psi.mean(0)))
+    if weights is not None:
+        W = as_float_array(weights, "weights", ndim=2)
+        if W.shape != (D, K):
+            raise ValueError(f"weights must have shape ({D}, {K}) (outputs × inputs), got {W.shape}")
+    Tc = T - T.mean(0) if fit_intercept else T
+    if float(np.linalg.norm(Tc)) <= 1e-12 * float(np.linalg.norm(T)) or not np.any(Tc):
+        # constant outputs (or, with a given bias, outputs equal to it): the intercept alone
+        # reproduces them to rounding, every neuron is removed (the lasso path would start at
+        # alpha_max = 0, and rounding-level "signal" would send it to 1e-4 alpha_max)
+        V = np.zeros((K, D))
+        c = (T.mean(0) if fit_intercept else np.zeros(D)) + (0.0 if bias is None else b)
+        # relative error 0: the fit is exact to rounding (‖Ψ − mean Ψ‖ is itself rounding)
+        return CompressedLayer(V, np.asarray(c, dtype=float), np.zeros(K, dtype=bool), K, 0,
+                               float(alpha) if alpha is not None else 0.0, 0.0, None, 0.0)
     scale = scale if scale > 0 else 1.0
     err = lambda V, c: float(np.linalg.norm(T - Phi @ V - c)) / scale
 
     if alpha is not None:
-        alpha = check_positive(alpha, "alpha")
         res, V, c, keep = _solve(Phi, T, alpha, fit_intercept, refit, tol, max_iter)
     else:
-        rtol = check_positive(rtol, "rtol")
         n_alphas = check_int(n_alphas, "n_alphas", minimum=2)
         amax = alpha_max(Phi, T, fit_intercept=fit_intercept)
         grid = np.geomspace(amax, 1e-4 * amax, n_alphas)
