@@ -17,6 +17,10 @@ shattering* (neurons active on few points, with large weights).  The reproductio
 two-layer networks by full-batch gradient descent in torch (CPU) at a small size, measures
 :math:`\lambda_{\max}` by Lanczos iterations, checks the bound, and shows activation
 fractions against weight norms.  See :doc:`/theory/flat_minima`.
+
+This example is not executed when the documentation is built: its quick run trains many
+networks (over three minutes of CPU time on two cores); run it, or
+``ridgekit reproduce flat-minima --quick``, to see the tables and figures.
 """
 
 # %%
