@@ -28,6 +28,7 @@ GALLERY = {
     "splines": ("ridgekit.gallery.splines", "representer theorems", True, ("matplotlib",)),
     "rkhs-gap": ("ridgekit.gallery.rkhs_gap", "2502.16331", True, ("matplotlib",)),
     "lottery": ("ridgekit.gallery.lottery", "2503.17905", True, ("matplotlib", "torch", "sklearn")),
+    "lola": ("ridgekit.gallery.lola", "2505.23666", True, ("matplotlib", "torch")),
 }
 
 #: arXiv ids accepted in place of the names
