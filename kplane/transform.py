@@ -295,6 +295,13 @@ class KPlaneTransform:
     # ------------------------------------------------------------------ kernels
     def _kernel_args(self, footprint=None):
         fw = self.footprints if footprint is None else footprint
+        # the kernels size their buffers from the footprints and index the offset grid
+        # from t0 and the spacing: nothing non-finite may reach them
+        if not (np.isfinite(self.t0) and np.isfinite(self.t_spacing) and self.t_spacing > 0
+                and np.all(np.isfinite(fw)) and np.all(fw <= 1e6)):
+            raise ValueError(f"the offset grid (first offset {self.t0!r}, spacing {self.t_spacing!r}) and the "
+                             f"cell footprints (up to {np.max(fw)!r} offset steps) must be finite, the spacing "
+                             f"positive and the footprints at most 1e6 steps; check extent and offsets")
         return (self.frames, fw, self.t0, self.t_spacing, self.n_offsets)
 
     @property
