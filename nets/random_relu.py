@@ -54,7 +54,7 @@ from ridgekit.kplane.stiefel import MEASURES, sphere_area
 from . import _random_kernels
 from .network import ShallowNetwork
 
-__all__ = ["RandomReLUProcess", "WeightLaw", "checks", "sphere_moment", "symmetric_stable_rvs"]
+__all__ = ["RandomReLUProcess", "WeightLaw", "sphere_moment", "symmetric_stable_rvs"]
 
 _LAWS = ("gaussian", "rademacher", "laplace", "uniform", "stable")
 

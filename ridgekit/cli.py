@@ -512,7 +512,7 @@ def _cmd_norm(args):
 
 #: modules with a ``checks()`` function returning rows (name, result, description, passed)
 VERIFY_MODULES = ("ridgekit.kplane.symbolic", "ridgekit.radon.symbolic_norms",
-                  "ridgekit.nets.random_symbolic", "ridgekit.splines.rates_symbolic")
+                  "ridgekit.nets.random_symbolic", "ridgekit.nets.random_relu", "ridgekit.splines.rates_symbolic")
 
 
 def _cmd_verify(args):

@@ -1,5 +1,6 @@
 """splines package."""
 
+from ._certificate import COVERS, Certificate
 from .arrangements import enumerate_patterns, sample_patterns
 from .besov import besov_norm, besov_sequence_norm
 from .compress import compress_layer
@@ -18,4 +19,5 @@ __all__ = ["besov_norm", "besov_sequence_norm", "nla_minimax_rate", "optimal_rec
            "ConvergenceError", "multitask_lasso", "multitask_lasso_path",
            "MultiTaskRidgeSplineRegressor", "width_bound_experiment", "compress_layer",
            "PolyharmonicSpline", "KPlaneRegressor", "frame_distance",
-           "RidgeSplineRegressor", "relu_sup_norm", "enumerate_patterns", "sample_patterns"]
+           "RidgeSplineRegressor", "relu_sup_norm", "enumerate_patterns", "sample_patterns",
+           "Certificate", "COVERS"]

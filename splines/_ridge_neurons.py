@@ -56,6 +56,20 @@ from . import _ridge_kernels as RK
 __all__: list[str] = []
 
 
+def _sup_directions(Z, r, Wd):
+    """For unit directions Wd (M, r): max over b of :math:`|h(w, b)|` (exact in b), value, best b."""
+    T = Z @ Wd.T
+    o = np.argsort(T, axis=0, kind="stable")
+    Ts = np.take_along_axis(T, o, 0)
+    rs = r[o]
+    S1 = np.cumsum((rs * Ts)[::-1], axis=0)[::-1]
+    S0 = np.cumsum(rs[::-1], axis=0)[::-1]
+    h = S1 - Ts * S0                          # h at b = t_(j): Σ_{i≥j} r_i (t_i − t_j)
+    k = np.argmax(np.abs(h), axis=0)
+    cols = np.arange(Wd.shape[0])
+    return h[k, cols], Ts[k, cols]
+
+
 # ---------------------------------------------------------------------------- exact lasso
 def _line_step(G, q, lam, a, S, theta, cur):
     """Feature-sign step on the index set S with signs θ; returns (new values on S, objective)
@@ -178,7 +192,6 @@ def ascent_batch(Z, rr, W, n_iter=20):
     to w ← sign(h)·a/‖a‖, the maximiser of that piece on the sphere; a move is kept only
     where |h| increased.  Returns (values, W, b), values signed.
     """
-    from .ridge import _sup_directions
 
     W = np.array(W, dtype=float)
     vals, bs = _sup_directions(Z, rr, W)
@@ -213,7 +226,6 @@ def price(Z, rr, max_new, exact_max_n, rng, n_directions, W_atoms=None):
     current atoms ``W_atoms``, the best of them refined by :func:`ascent_batch` (the atoms'
     own local maxima are where the optimal neurons move to).
     """
-    from .ridge import _sup_directions
 
     N, r = Z.shape
     if r == 2 or (r == 3 and N <= exact_max_n):

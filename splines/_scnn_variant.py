@@ -339,6 +339,77 @@ def _slide(Y, y, mu, W, a, max_iter):
 
 
 # ---------------------------------------------------------------------------- solver
+def _column_generation(Y, Yu, inv, y, mu, rng, info, *, n_patterns, tol, max_iter, max_new, can_exact,
+                       slide_iter, patience, stall):
+    """Pricing rounds (sampled, then exact once sampling finds no violator) over unit atoms
+    [ŵᵀx̃]₊ in the span coordinates Y, each followed by the exact restricted lasso, atom
+    merging and (sampled pricing only) sliding.  Returns (W, a, residual, last sup,
+    certified, λ_max or None); ``info`` is updated in place."""
+    N, m = Y.shape
+    scale = float(np.max(np.linalg.norm(Y, axis=1)))
+    W = np.zeros((0, m))
+    a = np.zeros(0)
+
+    def restricted(W, a0):
+        Phi = np.maximum(Y @ W.T, 0.0)
+        a1, steps, ok = lasso_exact(Phi.T @ Phi, Phi.T @ y, mu, a0)
+        info["lasso_steps"] += steps
+        info["lasso_converged"] = info["lasso_converged"] and ok
+        return a1
+
+    resid = y.copy()
+    quiet = 0
+    lam_max = None
+    certified = False
+    exact_mode = False
+    for it in range(max_iter):
+        info["iterations"] = it + 1
+        t0 = time.perf_counter()
+        sup = -np.inf
+        if not exact_mode:
+            sup, exact, vals, Wn = _sup(Y, Yu, inv, resid, rng, n_patterns, W, max_new, False)
+        info["time_sampled"] += time.perf_counter() - t0
+        if sup <= mu * (1 + tol) and can_exact:
+            t0 = time.perf_counter()
+            sup, exact, vals, Wn = _sup(Y, Yu, inv, resid, rng, n_patterns, W, max_new, True)
+            info["time_exact"] += time.perf_counter() - t0
+            info["exact_rounds"] += 1
+            # sampling missed these violators: price exactly from now on
+            exact_mode = sup > mu * (1 + tol)
+        if it == 0 and exact:
+            lam_max = sup / N
+        info["sup_history"].append(sup / mu)
+        if sup <= mu * (1 + tol):
+            if exact:
+                certified = True
+                break
+            quiet += 1
+            if quiet >= patience:
+                break
+            continue
+        quiet = 0
+        keep = np.abs(vals) > mu * (1 + 0.5 * tol)
+        W = np.vstack([W, Wn[keep]])
+        a = restricted(W, np.concatenate([a, np.zeros(int(keep.sum()))]))
+        W, _, a = merge_atoms(Y, W, np.zeros(W.shape[0]), a, scale)
+        if slide_iter and not can_exact and a.size:
+            t0 = time.perf_counter()
+            W, a = _slide(Y, y, mu, W, a, slide_iter)
+            info["time_slide"] += time.perf_counter() - t0
+            W, _, a = merge_atoms(Y, W, np.zeros(W.shape[0]), a, scale)
+        if a.size:
+            a = restricted(W, a)
+        nz = a != 0
+        W, a = W[nz], a[nz]
+        resid = y - (np.maximum(Y @ W.T, 0.0) @ a if a.size else 0.0)
+        hist = info["objective_history"]
+        hist.append((0.5 * float(resid @ resid) + mu * float(np.sum(np.abs(a)))) / N)
+        if len(hist) > stall and hist[-stall - 1] - hist[-1] <= 1e-13 * abs(hist[-1]):
+            info["stalled"] = True
+            break
+    return W, a, resid, sup, certified, lam_max
+
+
 def solve_weight_decay_variant(X, y, lam, *, n_patterns=None, tol=1e-6, max_iter=200, rng=None,
                                max_new=30, exact_max_n=300, slide_iter=50, patience=5, stall=8):
     r"""Solve scnn's weight-decay ReLU problem (bias penalised, no skip) to certified optimality.
@@ -409,70 +480,13 @@ def solve_weight_decay_variant(X, y, lam, *, n_patterns=None, tol=1e-6, max_iter
     m = Y.shape[1]
     mu = N * lam
     can_exact = m <= 3 and Yu.shape[0] <= exact_max_n
-    scale = float(np.max(np.linalg.norm(Y, axis=1)))
-    W = np.zeros((0, m))
-    a = np.zeros(0)
     info = {"iterations": 0, "lasso_steps": 0, "lasso_converged": True, "sup_history": [],
             "objective_history": [], "exact_rounds": 0, "stalled": False,
             "time_sampled": 0.0, "time_exact": 0.0, "time_slide": 0.0, "n_patterns": n_patterns}
 
-    def restricted(W, a0):
-        Phi = np.maximum(Y @ W.T, 0.0)
-        a1, steps, ok = lasso_exact(Phi.T @ Phi, Phi.T @ y, mu, a0)
-        info["lasso_steps"] += steps
-        info["lasso_converged"] = info["lasso_converged"] and ok
-        return a1
-
-    resid = y.copy()
-    quiet = 0
-    lam_max = None
-    certified = False
-    exact_mode = False
-    for it in range(max_iter):
-        info["iterations"] = it + 1
-        t0 = time.perf_counter()
-        sup = -np.inf
-        if not exact_mode:
-            sup, exact, vals, Wn = _sup(Y, Yu, inv, resid, rng, n_patterns, W, max_new, False)
-        info["time_sampled"] += time.perf_counter() - t0
-        if sup <= mu * (1 + tol) and can_exact:
-            t0 = time.perf_counter()
-            sup, exact, vals, Wn = _sup(Y, Yu, inv, resid, rng, n_patterns, W, max_new, True)
-            info["time_exact"] += time.perf_counter() - t0
-            info["exact_rounds"] += 1
-            # sampling missed these violators: price exactly from now on
-            exact_mode = sup > mu * (1 + tol)
-        if it == 0 and exact:
-            lam_max = sup / N
-        info["sup_history"].append(sup / mu)
-        if sup <= mu * (1 + tol):
-            if exact:
-                certified = True
-                break
-            quiet += 1
-            if quiet >= patience:
-                break
-            continue
-        quiet = 0
-        keep = np.abs(vals) > mu * (1 + 0.5 * tol)
-        W = np.vstack([W, Wn[keep]])
-        a = restricted(W, np.concatenate([a, np.zeros(int(keep.sum()))]))
-        W, _, a = merge_atoms(Y, W, np.zeros(W.shape[0]), a, scale)
-        if slide_iter and not can_exact and a.size:
-            t0 = time.perf_counter()
-            W, a = _slide(Y, y, mu, W, a, slide_iter)
-            info["time_slide"] += time.perf_counter() - t0
-            W, _, a = merge_atoms(Y, W, np.zeros(W.shape[0]), a, scale)
-        if a.size:
-            a = restricted(W, a)
-        nz = a != 0
-        W, a = W[nz], a[nz]
-        resid = y - (np.maximum(Y @ W.T, 0.0) @ a if a.size else 0.0)
-        hist = info["objective_history"]
-        hist.append((0.5 * float(resid @ resid) + mu * float(np.sum(np.abs(a)))) / N)
-        if len(hist) > stall and hist[-stall - 1] - hist[-1] <= 1e-13 * abs(hist[-1]):
-            info["stalled"] = True
-            break
+    W, a, resid, sup, certified, lam_max = _column_generation(
+        Y, Yu, inv, y, mu, rng, info, n_patterns=n_patterns, tol=tol, max_iter=max_iter, max_new=max_new,
+        can_exact=can_exact, slide_iter=slide_iter, patience=patience, stall=stall)
 
     # certificate: exact sup where possible, else a larger sample
     if certified:

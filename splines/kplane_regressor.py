@@ -32,19 +32,26 @@ sliding step):
 
 Gap: θ = R/(Nα·max(1, η_max)) is dual feasible as far as the search found the maximum of
 η, and ``duality_gap_`` = P − D(θ) is the resulting bound (module :mod:`splines.multitask`
-for D); ``certificate_`` is η_max.  The representer bound of the TL;DR of 2310.03696
+for D); ``certificate_.dual_sup`` is η_max, and ``certificate_.covers`` is "sampled" (the
+search finds a lower bound of the true max of η).  The representer bound of the TL;DR of 2310.03696
 ([secondary], docs/theory/multivariate.md) is "at most N − dim P atoms" for scalar outputs; the
 fitted ``n_atoms_`` is reported beside ``atom_bound_`` = (N − dim P)·D.
 """
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 from scipy.optimize import minimize
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ridgekit._validation import as_float_array, as_generator, check_choice, check_int, check_positive
+from ridgekit._validation import as_float_array, as_generator
 from ridgekit.kplane.stiefel import stiefel_sample
+from ridgekit.nets.network import ShallowNetwork
 
+from ._certificate import Certificate
+from ._estimator import RANDOM_STATE, NetworkRegressor
 from .multitask import multitask_lasso
 from .polyharmonic import _expand_raw, _monomials, monomial_powers
 
@@ -79,7 +86,7 @@ def _retract(A):
     return Q * s
 
 
-class KPlaneRegressor:
+class KPlaneRegressor(NetworkRegressor):
     """Sparse fitting with k-plane neurons ρ(Θᵀx − t) by conditional gradient with a gap.
 
     Parameters
@@ -108,14 +115,16 @@ class KPlaneRegressor:
         Joint refinement of all atoms after each insertion.
     lasso_tol : float
         ``tol`` of the inner multi-task lasso.
-    rng : None, int or numpy.random.Generator
+    random_state : None, int or numpy.random.Generator
 
     Attributes
     ----------
     network_ : nets.ShallowNetwork (frames (m, d, n), offsets (m, n), weights (m, D) or (m,),
         polynomial skip in raw monomials).
     frames_, offsets_, coef_ : the atoms and their output weights.
-    objective_, duality_gap_, certificate_ : module docstring.
+    objective_, duality_gap_ : module docstring.
+    certificate_ : Certificate
+        ``dual_sup`` = η_max, ``covers == "sampled"`` (module docstring).
     n_atoms_, atom_bound_ : atoms used and the representer bound.
     history_ : list of dicts (iteration, objective, certificate, n_atoms).
 
@@ -127,14 +136,30 @@ class KPlaneRegressor:
     >>> rng = np.random.default_rng(0)
     >>> X = rng.uniform(-1, 1, (80, 2)); u = np.array([0.6, 0.8])
     >>> y = np.maximum(X @ u - 0.1, 0)
-    >>> est = KPlaneRegressor(alpha=1e-4, n=1, profile="relu", rng=0).fit(X, y)
+    >>> est = KPlaneRegressor(alpha=1e-4, n=1, profile="relu", random_state=0).fit(X, y)
     >>> i = int(np.argmax(np.abs(est.coef_[:, 0])))
-    >>> bool(frame_distance(est.frames_[i], u[:, None]) < 1e-3), est.certificate_ <= 1 + est.tol
+    >>> bool(frame_distance(est.frames_[i], u[:, None]) < 1e-3), est.certificate_.dual_sup <= 1 + est.tol
     (True, True)
     """
 
+    _multi_output = True
+    _parameter_constraints = {
+        "alpha": [Interval(Real, 0, np.inf, closed="neither")],
+        "n": [Interval(Integral, 1, None, closed="left")],
+        "profile": [StrOptions(set(PROFILES))],
+        "order": [None, Interval(Real, 0, np.inf, closed="neither")],
+        "degree": [None, Interval(Integral, 0, None, closed="left")],
+        "max_atoms": [Interval(Integral, 1, None, closed="left")],
+        "n_candidates": [Interval(Integral, 1, None, closed="left")],
+        "n_refine": [Interval(Integral, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, np.inf, closed="left")],
+        "sliding": ["boolean"],
+        "lasso_tol": [Interval(Real, 0, np.inf, closed="neither")],
+        "random_state": RANDOM_STATE,
+    }
+
     def __init__(self, alpha=1e-3, *, n=1, profile="relu", order=None, degree=None, max_atoms=20,
-                 n_candidates=2000, n_refine=3, tol=1e-3, sliding=True, lasso_tol=1e-10, rng=None):
+                 n_candidates=2000, n_refine=3, tol=1e-3, sliding=True, lasso_tol=1e-10, random_state=None):
         self.alpha = alpha
         self.n = n
         self.profile = profile
@@ -146,25 +171,11 @@ class KPlaneRegressor:
         self.tol = tol
         self.sliding = sliding
         self.lasso_tol = lasso_tol
-        self.rng = rng
-
-    _PARAMS = ("alpha", "n", "profile", "order", "degree", "max_atoms", "n_candidates", "n_refine",
-               "tol", "sliding", "lasso_tol", "rng")
-
-    def get_params(self, deep=True):
-        return {k: getattr(self, k) for k in self._PARAMS}
-
-    def set_params(self, **params):
-        for k, v in params.items():
-            if k not in self._PARAMS:
-                raise ValueError(f"invalid parameter {k!r} for KPlaneRegressor")
-            setattr(self, k, v)
-        return self
+        self.random_state = random_state
 
     # ------------------------------------------------------------------ set-up
     def _activation(self, n):
         from ridgekit.nets.activations import get_activation
-        check_choice(self.profile, "profile", PROFILES)
         if self.profile == "relu":
             if n != 1:
                 raise ValueError(f"profile 'relu' needs n = 1, got n = {n}")
@@ -195,27 +206,19 @@ class KPlaneRegressor:
     # ------------------------------------------------------------------ fit
     def fit(self, X, y):
         """Fit to inputs X (N, d) and targets y (N,) or (N, D)."""
-        X = as_float_array(X, "X", ndim=2)
-        Y = as_float_array(y, "y", ndim=(1, 2), allow_empty=True)
-        self._scalar = Y.ndim == 1
+        self._validate_params()
+        X, Y, _ = self._validate_fit_data(X, y)
+        scalar = Y.ndim == 1
         Y = Y.reshape(len(Y), -1)
-        if Y.shape[1] == 0:
-            raise ValueError(f"y must have D ≥ 1 output columns, got shape {Y.shape}")
-        if Y.shape[0] != X.shape[0]:
-            raise ValueError(f"X and y must have the same number of rows, got X {X.shape} and y {Y.shape}")
         N, d = X.shape
         D = Y.shape[1]
-        n = check_int(self.n, "n")
+        n = int(self.n)
         if not 1 <= n <= d:
             raise ValueError(f"n must satisfy 1 ≤ n ≤ d = {d}, got n = {n}")
         act, degree = self._activation(n)
-        degree = check_int(degree, "degree", minimum=0)
-        alpha = check_positive(self.alpha, "alpha")
-        max_atoms = check_int(self.max_atoms, "max_atoms", minimum=1)
-        n_cand = check_int(self.n_candidates, "n_candidates", minimum=1)
-        n_refine = check_int(self.n_refine, "n_refine", minimum=0)
-        tol = check_positive(self.tol, "tol", strict=False)
-        rng = as_generator(self.rng)
+        alpha, max_atoms, tol = float(self.alpha), int(self.max_atoms), float(self.tol)
+        n_cand, n_refine = int(self.n_candidates), int(self.n_refine)
+        rng = as_generator(self.random_state)
         self._act, self._N, self._alpha = act, N, alpha
 
         powers = monomial_powers(d, degree)
@@ -258,10 +261,9 @@ class KPlaneRegressor:
         Fr = act(raw).T if len(ts) else np.zeros((N, 0))
         gamma, *_ = np.linalg.lstsq(P, Y - Fr @ B, rcond=None)
         del F
-        from ridgekit.nets.network import ShallowNetwork
         skip = {"powers": powers, "coef": _expand_raw(powers, gamma, shift, scale)}
-        V = B[:, 0] if self._scalar else B
-        if self._scalar:
+        V = B[:, 0] if scalar else B
+        if scalar:
             skip["coef"] = skip["coef"][:, :1]
         W = Thetas[:, :, 0] if self.profile == "relu" else Thetas
         b = ts[:, 0] if self.profile == "relu" else ts
@@ -269,7 +271,12 @@ class KPlaneRegressor:
         self.frames_, self.offsets_, self.coef_ = Thetas, ts, B
         self.objective_ = pobj
         self.duality_gap_ = float(pobj - dobj)
-        self.certificate_ = float(eta)
+        self.certificate_ = Certificate.from_gap(
+            pobj, self.duality_gap_, covers="sampled",
+            problem=f"1/(2N)Σ‖f(xᵢ) − yᵢ‖² + αΣ‖vⱼ‖ over {self.profile} k-plane neurons (polynomial part free)",
+            method=f"η maximised over {n_cand} random frames and {n_refine} L-BFGS refinements (lower bound of "
+                   "the true max of η); dual point R/(Nα max(1, η))", dual_sup=float(eta),
+            details={"n_atoms": len(ts), "iterations": len(history)})
         self.n_atoms_ = len(ts)
         self.atom_bound_ = (N - len(powers)) * D
         self.history_ = history
@@ -334,15 +341,3 @@ class KPlaneRegressor:
             return unpack(r.x)
         return Thetas, ts, B
 
-    # ------------------------------------------------------------------ predict
-    def predict(self, X):
-        """f(X) for X (M, d): (M,) or (M, D) as the training y."""
-        if not hasattr(self, "network_"):
-            raise ValueError("this KPlaneRegressor is not fitted yet; call fit first")
-        return self.network_(X)
-
-    def score(self, X, y):
-        """R² averaged over outputs."""
-        Y = as_float_array(y, "y", ndim=(1, 2)).reshape(len(y), -1)
-        P = self.predict(X).reshape(len(Y), -1)
-        return float(np.mean(1 - np.sum((Y - P) ** 2, 0) / np.sum((Y - Y.mean(0)) ** 2, 0)))

@@ -50,14 +50,18 @@ from __future__ import annotations
 
 import math
 from itertools import combinations_with_replacement
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.linalg as sla
 from scipy.linalg import blas, lapack
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ridgekit._validation import as_float_array, check_choice, check_int, check_positive
+from ridgekit._validation import check_choice, check_int
 
 from . import _lasso_kernels as _k
+from ._certificate import Certificate
+from ._estimator import NetworkRegressor
 
 __all__ = ["PolyharmonicSpline", "polyharmonic_kernel", "monomial_powers"]
 
@@ -175,7 +179,7 @@ def _expand_raw(powers, coef, shift, scale):
     return out
 
 
-class PolyharmonicSpline:
+class PolyharmonicSpline(NetworkRegressor):
     """Polyharmonic spline interpolant / smoother with its polynomial null space.
 
     Parameters
@@ -204,13 +208,20 @@ class PolyharmonicSpline:
     network_ : nets.ShallowNetwork
         The same function as a network with n = d frames Θᵢ = I, offsets xᵢ, activation
         ``Polyharmonic(order=β + d)`` (:math:`|y|^β`, log for even β) and the polynomial skip in
-        raw monomials (built on first access).
+        raw monomials.
     objective_ : float
         Σ‖y − f(X)‖² + λ tr(cᵀKc) (interpolation: tr(cᵀKc), the squared seminorm up to the
         Green's constant).
     duality_gap_ : float
-        A linear system has no gap at its solution; reported is the relative residual of
-        the optimality system ‖(K + λI)c + Pγ − y‖_F/‖y‖_F + ‖Pᵀc‖_F/‖c‖_F (rounding level).
+        ``objective_`` minus the dual objective of a = λc (interpolation: a = c),
+        D(a) = 2⟨a, y⟩ − ‖a‖² − ⟨a, Ka⟩/λ (interpolation: 2⟨a, y⟩ − ⟨a, Ka⟩) [derived: for
+        Pᵀa = 0 and any f = Kc′ + Pγ′ with Pᵀc′ = 0, ‖y − f(X)‖² ≥ 2⟨a, y − f(X)⟩ − ‖a‖² and
+        2⟨a, Kc′⟩ ≤ λ⟨c′, Kc′⟩ + ⟨a, Ka⟩/λ, K being positive semi-definite on Pᵀ(·) = 0];
+        zero at the solution up to rounding, so it measures the accuracy of the linear solve.
+    certificate_ : Certificate
+        The same numbers; ``covers == "global"`` (the problem over the whole native space
+        reduces exactly to this finite system).
+    n_features_in_ : int
 
     Examples
     --------
@@ -223,40 +234,33 @@ class PolyharmonicSpline:
     (True, True)
     """
 
+    _multi_output = True
+    _parameter_constraints = {
+        "kernel": [StrOptions(set(_NAMED) | {"polyharmonic"})],
+        "m": [None, Interval(Integral, 1, None, closed="left")],
+        "degree": [None, Interval(Integral, -1, None, closed="left")],
+        "smoothing": [Interval(Real, 0, np.inf, closed="left")],
+    }
+
     def __init__(self, kernel: str = "thin_plate_spline", *, m=None, degree=None, smoothing: float = 0.0):
         self.kernel = kernel
         self.m = m
         self.degree = degree
         self.smoothing = smoothing
 
-    # scikit-learn conventions
-    def get_params(self, deep=True):
-        return {"kernel": self.kernel, "m": self.m, "degree": self.degree, "smoothing": self.smoothing}
-
-    def set_params(self, **params):
-        for k, v in params.items():
-            if k not in self.get_params():
-                raise ValueError(f"invalid parameter {k!r} for PolyharmonicSpline")
-            setattr(self, k, v)
-        return self
-
     def fit(self, X, y):
         """Fit to sites X (N, d) and values y (N,) or (N, D)."""
-        X = as_float_array(X, "X", ndim=2)
-        y = as_float_array(y, "y", ndim=(1, 2), allow_empty=True)
+        self._validate_params()
+        X, y, _ = self._validate_fit_data(X, y)
         self._scalar = y.ndim == 1
         Y = y.reshape(len(y), -1)
-        if Y.shape[0] != X.shape[0]:
-            raise ValueError(f"X and y must have the same number of rows, got {X.shape} and {y.shape}")
-        if Y.shape[1] == 0 or Y.size == 0:
-            raise ValueError(f"y must have D ≥ 1 columns and N ≥ 1 rows, got shape {y.shape}")
         N, d = X.shape
         beta, is_log, sign, mind, ddef = polyharmonic_kernel(self.kernel, d, self.m)
-        degree = ddef if self.degree is None else check_int(self.degree, "degree", minimum=-1)
+        degree = ddef if self.degree is None else int(self.degree)
         if degree < mind:
             raise ValueError(f"degree must be ≥ {mind} for kernel {self.kernel!r} in d = {d} "
                              f"(conditionally positive definite of order {mind + 1}), got {degree}")
-        lam = check_positive(self.smoothing, "smoothing", strict=False)
+        lam = float(self.smoothing)
         powers = monomial_powers(d, degree) if degree >= 0 else np.zeros((0, d), dtype=np.int64)
         q = len(powers)
         if N < q:
@@ -329,16 +333,10 @@ class PolyharmonicSpline:
         self.powers_ = powers
         self.shift_, self.scale_ = shift, scale
         self._kernel = (beta, is_log, sign)
-        self._Y = Y
-        self._lam = lam
         self.degree_ = degree
-        self.n_features_in_ = d
-        self.__dict__.pop("_diag", None)
+        self._certify(Y, lam)
+        self.network_ = self._network()
         return self
-
-    def _check_fitted(self):
-        if not hasattr(self, "coef_"):
-            raise ValueError("this PolyharmonicSpline is not fitted yet; call fit(X, y) first")
 
     def _eval(self, X):
         beta, is_log, sign = self._kernel
@@ -349,51 +347,41 @@ class PolyharmonicSpline:
 
     def predict(self, X):
         """Evaluate the spline at points X (M, d); shape (M,) or (M, D) as y."""
-        self._check_fitted()
-        X = as_float_array(X, "X", ndim=2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X must have shape (M, {self.n_features_in_}), got {X.shape}")
+        X = self._validate_predict_data(X)
         out = self._eval(X)
         return out[:, 0] if self._scalar else out
 
     __call__ = predict
 
-    def score(self, X, y):
-        """Coefficient of determination R² of the prediction (scikit-learn convention)."""
-        y = as_float_array(y, "y", ndim=(1, 2)).reshape(len(y), -1)
-        r = y - self.predict(X).reshape(len(y), -1)
-        return float(1 - np.sum(r ** 2) / np.sum((y - y.mean(0)) ** 2))
+    def _certify(self, Y, lam):
+        """objective_, duality_gap_ and certificate_ (the dual point a = λc, or c for λ = 0)."""
+        beta, is_log, sign = self._kernel
+        c = self.coef_
+        Kc = np.zeros_like(c)
+        _k.polyharmonic_apply(self.centers_, self.centers_, c, beta, is_log, sign, Kc)
+        P = _monomials(self.centers_, self.powers_, self.shift_, self.scale_)
+        fit = Kc + P @ self.poly_coef_
+        semi = float(np.sum(c * Kc))
+        if lam:
+            obj = float(np.sum((Y - fit) ** 2)) + lam * semi
+            dual = 2 * lam * float(np.sum(c * Y)) - lam ** 2 * float(np.sum(c * c)) - lam * semi
+            what = "Σ‖yᵢ − f(xᵢ)‖² + λ|f|² (smoothing)"
+        else:
+            obj = semi
+            dual = 2 * float(np.sum(c * Y)) - semi
+            what = "|f|² subject to f(xᵢ) = yᵢ (interpolation)"
+        self.objective_ = obj
+        self.duality_gap_ = max(obj - dual, 0.0)
+        cn = max(float(np.linalg.norm(c)), np.finfo(float).tiny)
+        # a dual value above the objective is rounding: the lower bound is clipped to it
+        self.certificate_ = Certificate.from_gap(
+            obj, self.duality_gap_, covers="global",
+            problem=f"{what} over the native space of the kernel, |f|² = cᵀKc",
+            method="dual point a = λc (c for interpolation) of the solved linear system",
+            details={"dual_objective": dual, "null_space_residual": float(np.linalg.norm(P.T @ c)) / cn})
 
-    def _diagnostics(self):
-        if "_diag" not in self.__dict__:
-            beta, is_log, sign = self._kernel
-            Kc = np.zeros_like(self.coef_)
-            _k.polyharmonic_apply(self.centers_, self.centers_, self.coef_, beta, is_log, sign, Kc)
-            P = _monomials(self.centers_, self.powers_, self.shift_, self.scale_)
-            fit = Kc + P @ self.poly_coef_
-            semi = float(np.sum(self.coef_ * Kc))
-            obj = float(np.sum((self._Y - fit) ** 2)) + self._lam * semi if self._lam else semi
-            res = self._lam * self.coef_ + fit - self._Y
-            cn = max(float(np.linalg.norm(self.coef_)), np.finfo(float).tiny)
-            gap = float(np.linalg.norm(res) / max(np.linalg.norm(self._Y), np.finfo(float).tiny)
-                        + np.linalg.norm(P.T @ self.coef_) / cn)
-            self.__dict__["_diag"] = (obj, gap)
-        return self.__dict__["_diag"]
-
-    @property
-    def objective_(self):
-        self._check_fitted()
-        return self._diagnostics()[0]
-
-    @property
-    def duality_gap_(self):
-        self._check_fitted()
-        return self._diagnostics()[1]
-
-    @property
-    def network_(self):
+    def _network(self):
         """The fitted spline as a :class:`nets.ShallowNetwork` (frames Θᵢ = I_d)."""
-        self._check_fitted()
         from ridgekit.nets.activations import Polyharmonic
         from ridgekit.nets.network import ShallowNetwork
         beta, is_log, sign = self._kernel

@@ -1,6 +1,6 @@
 r"""Certified multivariate Radon-domain TV fits: :class:`RidgeSplineRegressor`.
 
-Problem (issue 5; nets.md §3–4).  Data (xᵢ, yᵢ, sᵢ), xᵢ ∈ ℝᵈ, weights sᵢ > 0, λ ≥ 0:
+Problem (docs/theory/representer.md).  Data (xᵢ, yᵢ, sᵢ), xᵢ ∈ ℝᵈ, weights sᵢ > 0, λ ≥ 0:
 
 .. math::
 
@@ -10,7 +10,7 @@ over the second-order Radon-domain bounded-variation space (Ongie et al. arXiv
 1910.01635; Parhi & Nowak arXiv 2006.05626).  By the representer theorem (Parhi & Nowak,
 Thm 1) a solution is a ReLU network with an unpenalised affine part,
 
-    f(x) = Σₖ vₖ [wₖᵀx − bₖ]₊ + cᵀx + c₀,   ‖wₖ‖ = 1,   RTV²(f) = Σₖ |vₖ|,
+    f(x) = Σₖ vₖ [wₖᵀx − bₖ]₊ + cᵀx + c₀,   ‖wₖ‖ = 1,   :math:`RTV²(f) = Σₖ |vₖ|`,
 
 with at most N − (d+1) neurons.  λ = 0 means the interpolation limit
 min RTV²(f) s.t. f(xᵢ) = ȳᵢ (the weighted mean of the yᵢ sharing an xᵢ), solved as an
@@ -27,12 +27,12 @@ neuron (:mod:`splines.arrangements`) take blocks (uⱼ, βⱼ), (u′ⱼ, β′�
 Exactness with the bias *not* penalised (penalty on ‖u‖ only) [derived]:
 
 1. *Network → program.*  A neuron v[wᵀx − b]₊ (‖w‖ = 1) with pattern Dⱼ on the data
-   equals Dⱼ(X u − β1) with (u, β) = |v|(w, b) in block ± (sign of v), and satisfies the
-   cone constraint; its cost is ‖u‖ = |v| = its RTV².  Neurons sharing a block add up
+   equals Dⱼ(X u − β1) with :math:`(u, β) = |v|(w, b)` in block ± (sign of v), and satisfies the
+   cone constraint; its cost is :math:`‖u‖ = |v| =` its RTV².  Neurons sharing a block add up
    (cones are convex, the norm is subadditive).  So program ≤ RTV problem.
 2. *Program → network.*  A block with u ≠ 0 is the neuron ‖u‖·[(u/‖u‖)ᵀx − β/‖u‖]₊:
    on the data (Xu − β)₊ = Dⱼ(Xu − β) by the cone constraint, and the cost is
-   ‖u‖ = |v|‖w‖.  A block with u = 0 contributes −βDⱼ1 with (2Dⱼ − I)(−β1) ≥ 0, which
+   :math:`‖u‖ = |v|‖w‖`.  A block with u = 0 contributes −βDⱼ1 with (2Dⱼ − I)(−β1) ≥ 0, which
    forces β = 0 unless Dⱼ is trivial (all on: a constant, free in c₀; all off: 0).  So
    an unpenalised β never buys anything that is not an affine function, and program ≥
    RTV problem restricted to the data, which by the representer theorem is the RTV
@@ -47,7 +47,7 @@ Dual certificate [derived].  With ρ = S(y − f(X)) (ρ = ν, the multiplier of
 interpolation constraints, for λ = 0) and r = ρ/λ, the fit is optimal iff Aᵀr = 0 for
 A = [1, X] (unpenalised affine part) and
 
-    sup_{‖w‖=1, b} |Σᵢ rᵢ [wᵀxᵢ − b]₊| ≤ 1,
+    :math:`sup_{‖w‖=1, b} |Σᵢ rᵢ [wᵀxᵢ − b]₊| ≤ 1`,
 
 with equality (and the sign of vₖ) on every neuron.  The sup is computed *exactly* for
 affine rank r ≤ 3 (:mod:`splines._ridge_kernels`: the sup over b sits at a breakpoint
@@ -78,47 +78,23 @@ position) without changing the fitted values or the objective.
 from __future__ import annotations
 
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ridgekit._validation import as_float_array, as_generator, check_choice, check_int, check_positive
+from ridgekit._validation import as_float_array, as_generator, check_int
 from ridgekit.nets.network import ShallowNetwork
+from ridgekit.progress import status
 
 from . import _ridge_kernels as RK
-from ._ridge_neurons import solve_neurons
+from ._certificate import Certificate
+from ._estimator import RANDOM_STATE, NetworkRegressor
+from ._ridge_neurons import _sup_directions, solve_neurons
 from ._sparsify import reduce_support
 from .arrangements import affine_hull, canonical_patterns, enumerate_patterns, n_patterns_bound
 from .tv2 import ConvergenceError
-
-try:  # scikit-learn is optional: conventions are kept without it
-    from sklearn.base import BaseEstimator as _Base
-    from sklearn.base import RegressorMixin as _RegMixin
-    from sklearn.exceptions import NotFittedError
-    from sklearn.utils.validation import validate_data as _validate_data
-except ImportError:  # pragma: no cover - exercised only without scikit-learn
-    _validate_data = None
-
-    class NotFittedError(ValueError, AttributeError):
-        """The estimator is used before ``fit``."""
-
-    class _Base:
-        def get_params(self, deep=True):
-            return {k: getattr(self, k) for k in ("lam", "solver", "tol", "max_iter", "max_patterns", "max_atoms",
-                                                  "exact_max_n", "chunk_size", "random_state", "problem")}
-
-        def set_params(self, **params):
-            for k, v in params.items():
-                setattr(self, k, v)
-            return self
-
-    class _RegMixin:
-        def score(self, X, y, sample_weight=None):
-            y = np.asarray(y, dtype=float)
-            p = self.predict(X)
-            w = np.ones_like(y) if sample_weight is None else np.asarray(sample_weight, float)
-            mu = np.average(y, weights=w)
-            return 1.0 - np.sum(w * (y - p) ** 2) / np.sum(w * (y - mu) ** 2)
 
 __all__ = ["RidgeSplineRegressor", "relu_sup_norm"]
 
@@ -126,17 +102,9 @@ _FULL_BUDGET = 60_000     # patterns × points of the largest program "auto" sol
 
 
 # ---------------------------------------------------------------------------- helpers
-def _empty_network(d, c0, C):
-    """A ShallowNetwork with zero neurons and skip (c0, C) (the constructor rejects m = 0)."""
-    net = ShallowNetwork(np.eye(1, d), [0.0], [0.0], skip=(np.array([c0]), np.asarray(C, float).reshape(d, 1)))
-    return net._replace(net.W[:0], net.b[:0], net.V[:0], net.skip_powers, net.skip_coef)
-
-
 def _network(W, b, v, c0, C):
     d = len(C)
-    if len(v) == 0:
-        return _empty_network(d, c0, C)
-    return ShallowNetwork(W, b, v, skip=(np.array([c0]), np.asarray(C, float).reshape(d, 1)))
+    return ShallowNetwork(np.reshape(W, (len(v), d)), b, v, skip=(np.array([c0]), np.asarray(C, float).reshape(d, 1)))
 
 
 def _eval(Z, W, b, v, c0, c):
@@ -152,23 +120,9 @@ def _project_affine(Z, rho):
     return rho - Q @ (Q.T @ rho)
 
 
-def _sup_directions(Z, r, Wd):
-    """For unit directions Wd (M, r): max over b of |h(w, b)| (exact in b), value, best b."""
-    T = Z @ Wd.T
-    o = np.argsort(T, axis=0, kind="stable")
-    Ts = np.take_along_axis(T, o, 0)
-    rs = r[o]
-    S1 = np.cumsum((rs * Ts)[::-1], axis=0)[::-1]
-    S0 = np.cumsum(rs[::-1], axis=0)[::-1]
-    h = S1 - Ts * S0                          # h at b = t_(j): Σ_{i≥j} r_i (t_i − t_j)
-    k = np.argmax(np.abs(h), axis=0)
-    cols = np.arange(Wd.shape[0])
-    return h[k, cols], Ts[k, cols]
-
-
 def relu_sup_norm(Z, r, *, top_k=1, exact_max_n=120, n_directions=4000, rng=None, linear=False,
                   starts=None):
-    """sup over unit w and b of |Σᵢ rᵢ [wᵀzᵢ − b]₊| for r ⊥ {1, z} (the certificate norm).
+    """sup over unit w and b of :math:`|Σᵢ rᵢ [wᵀzᵢ − b]₊|` for r ⊥ {1, z} (the certificate norm).
 
     Parameters
     ----------
@@ -191,7 +145,7 @@ def relu_sup_norm(Z, r, *, top_k=1, exact_max_n=120, n_directions=4000, rng=None
         per candidate (O(N³) worst case; used for certificates).
     starts : array (M, r), optional
         Sampled case only: extra starting directions for the ascent (e.g. the fitted
-        neurons' own directions, where |h| = λ at an optimum), besides the best sampled
+        neurons' own directions, where :math:`|h| = λ` at an optimum), besides the best sampled
         ones; makes the lower bound no smaller than the value at those directions.
 
     Returns
@@ -200,7 +154,7 @@ def relu_sup_norm(Z, r, *, top_k=1, exact_max_n=120, n_directions=4000, rng=None
 
     Examples
     --------
-    Three collinear points with r = (1, −2, 1): h(1, b) is the hat 1 − |b − 1| on [0, 2],
+    Three collinear points with r = (1, −2, 1): h(1, b) is the hat :math:`1 − |b − 1|` on [0, 2],
     so the sup is 1, at the middle point:
 
     >>> val, exact, cand = relu_sup_norm([[0.0], [1.0], [2.0]], [1.0, -2.0, 1.0])
@@ -458,12 +412,12 @@ def _cand_patterns(Z, cands, thresh):
 
 
 # ---------------------------------------------------------------------------- estimator
-class RidgeSplineRegressor(_RegMixin, _Base):
+class RidgeSplineRegressor(NetworkRegressor):
     r"""Global minimiser of ½Σsᵢ(f(xᵢ) − yᵢ)² + λ RTV²(f) as a sparse ReLU network.
 
     RTV²(f) is the second-order Radon-domain total variation (Ongie et al. arXiv
     1910.01635; Parhi & Nowak arXiv 2006.05626): for f = Σvₖ[wₖᵀx − bₖ]₊ + affine with
-    ‖wₖ‖ = 1 it is Σ|vₖ| (weight decay on input and output weights, bias and skip
+    ‖wₖ‖ = 1 it is :math:`Σ|vₖ|` (weight decay on input and output weights, bias and skip
     unpenalised).  Solved through the convex pattern program of Pilanci & Ergen (arXiv
     2002.10553) with unpenalised biases; see the module docstring for the derivation,
     the certificate and the solvers.
@@ -502,7 +456,7 @@ class RidgeSplineRegressor(_RegMixin, _Base):
     problem : {"rtv", "weight_decay"}
         "rtv" (default): the problem above (bias and affine skip unpenalised).
         "weight_decay": scnn's problem — the bias inside the penalty, no skip:
-        min (1/2N)Σᵢ(f(xᵢ) − yᵢ)² + λΣₖ|vₖ|‖(wₖ, bₖ)‖ over f = Σₖ vₖ[wₖᵀx + bₖ]₊
+        :math:`min (1/2N)Σᵢ(f(xᵢ) − yᵢ)² + λΣₖ|vₖ|‖(wₖ, bₖ)‖` over f = Σₖ vₖ[wₖᵀx + bₖ]₊
         (Pilanci & Ergen arXiv 2002.10553 as implemented by pilancilab/scnn, in its
         scaling), solved by :func:`splines._scnn_variant.solve_weight_decay_variant`; λ > 0,
         no sample weights; ``objective_`` is then in scnn's convention and the certificate
@@ -517,14 +471,18 @@ class RidgeSplineRegressor(_RegMixin, _Base):
     objective_ : float
         ½Σsᵢ(f(xᵢ) − yᵢ)² + λ RTV²(f) over all samples (for λ = 0: RTV²(f)).
     rtv_ : float
-        RTV²(f) = Σ|vₖ|.
+        :math:`RTV²(f) = Σ|vₖ|`.
     duality_gap_ : float
         P − D(ρ̃) with the certificate ρ̃ (absolute, data units).
-    certificate_ : dict
-        ``sup_norm`` (the certificate sup, ≤ 1 + tol at an optimum), ``exact`` (whether
-        it was computed exactly), ``problem`` ("rtv" or "weight_decay"), ``method``, ``patterns`` (how the patterns were
-        obtained), ``n_patterns``, ``affine_residual``, ``duality_gap``, ``verified``
-        (a sentence stating what was and was not verified).
+    certificate_ : Certificate
+        ``dual_sup`` is the certificate sup (≤ 1 + tol at an optimum); ``covers`` is
+        "global" when it was computed exactly over every (w, b) and "sampled" beyond
+        (affine rank > 3 or more than ``exact_max_n`` points in rank 3); ``details`` holds
+        how the patterns were obtained (``patterns``, ``n_patterns``), ``iterations``,
+        ``affine_residual``, ``affine_rank`` and ``verified`` (a sentence stating what was
+        and was not verified).
+    n_iter_ : int
+        Column-generation rounds.
     n_features_in_ : int
 
     Examples
@@ -536,8 +494,10 @@ class RidgeSplineRegressor(_RegMixin, _Base):
     >>> est = RidgeSplineRegressor(lam=0.0).fit([[0, 0], [1, 0], [0, 1], [1, 1]], [0, 0, 0, 1])
     >>> est.n_neurons_, round(est.objective_, 6), round(float(np.sqrt(2)), 6)
     (1, 1.414214, 1.414214)
-    >>> bool(est.certificate_["sup_norm"] <= 1 + 1e-6), np.round(est.predict([[1, 1]]), 6).tolist()
-    (True, [1.0])
+    >>> bool(est.certificate_.dual_sup <= 1 + 1e-6), est.certificate_.covers
+    (True, 'global')
+    >>> np.round(est.predict([[1, 1]]), 6).tolist()
+    [1.0]
     """
 
     def __init__(self, lam=1e-3, *, solver="auto", tol=1e-7, max_iter=200, max_patterns=64,
@@ -553,56 +513,33 @@ class RidgeSplineRegressor(_RegMixin, _Base):
         self.random_state = random_state
         self.problem = problem
 
-    # -------------------------------------------------------------- sklearn tags
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        return tags
-
-    # -------------------------------------------------------------- data
-    def _prepare(self, X, y, sample_weight):
-        if _validate_data is not None:       # scikit-learn's messages (sparse, complex, 1-D X, ...)
-            X, y = _validate_data(self, X, y, y_numeric=True, dtype=np.float64)
-        X = as_float_array(X, "X", ndim=2)
-        y = as_float_array(y, "y", ndim=(1, 2))
-        if y.ndim == 2:
-            if y.shape[1] != 1:
-                raise ValueError(f"y must be one-dimensional (N,) (one output), got shape {y.shape}; "
-                                 "see MultiTaskRidgeSplineRegressor for vector outputs")
-            y = y[:, 0]
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"y must have the same number of samples as X ({X.shape[0]}), got {y.shape[0]}")
-        if sample_weight is None:
-            s = np.ones(X.shape[0])
-        else:
-            s = as_float_array(sample_weight, "sample_weight", ndim=(0, 1))
-            s = np.broadcast_to(s, (X.shape[0],)).copy() if s.ndim == 0 else s
-            if s.shape != (X.shape[0],):
-                raise ValueError(f"sample_weight must have length {X.shape[0]}, got {s.shape}")
-            if np.any(s < 0):
-                raise ValueError("sample_weight must be non-negative")
-            if not np.any(s > 0):
-                raise ValueError("sample_weight must have a positive entry (all weights are zero)")
-        return X, y, s
+    _parameter_constraints = {
+        "lam": [Interval(Real, 0, np.inf, closed="left")],
+        "solver": [StrOptions({"auto", "full", "working_set", "neurons"})],
+        "tol": [Interval(Real, 0, np.inf, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_patterns": [Interval(Integral, 1, None, closed="left")],
+        "max_atoms": [Interval(Integral, 1, None, closed="left")],
+        "exact_max_n": [Interval(Integral, 1, None, closed="left")],
+        "chunk_size": [Interval(Integral, 1, None, closed="left")],
+        "random_state": RANDOM_STATE,
+        "problem": [StrOptions({"rtv", "weight_decay"})],
+    }
 
     # -------------------------------------------------------------- fit
     def fit(self, X, y, sample_weight=None):
-        """Fit the certified RTV² spline; returns ``self``."""
-        lam = check_positive(self.lam, "lam", strict=False)
-        solver = check_choice(self.solver, "solver", {"auto", "full", "working_set", "neurons"})
+        """Fit the certified RTV² spline to X (n_samples, n_features), y (n_samples,); returns ``self``."""
+        self._validate_params()
+        lam, solver, tol = float(self.lam), self.solver, float(self.tol)
         if solver == "neurons" and lam == 0:
             raise ValueError("solver='neurons' needs lam > 0 (the interpolation limit lam = 0 is an "
                              "equality-constrained program: use solver='working_set' or 'auto')")
-        max_atoms = check_int(self.max_atoms, "max_atoms", minimum=1)
-        tol = check_positive(self.tol, "tol")
-        max_iter = check_int(self.max_iter, "max_iter", minimum=1)
-        max_patterns = check_int(self.max_patterns, "max_patterns", minimum=1)
-        exact_max_n = check_int(self.exact_max_n, "exact_max_n", minimum=1)
-        check_int(self.chunk_size, "chunk_size", minimum=1)
-        problem = check_choice(self.problem, "problem", {"rtv", "weight_decay"})
-        X, y, s = self._prepare(X, y, sample_weight)
+        max_atoms, max_iter = int(self.max_atoms), int(self.max_iter)
+        max_patterns, exact_max_n = int(self.max_patterns), int(self.exact_max_n)
+        problem = self.problem
+        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
+        s = np.ones(X.shape[0]) if sample_weight is None else sample_weight
         N, d = X.shape
-        self.n_features_in_ = d
         self.n_iter_ = 0
         if problem == "weight_decay":
             return self._fit_weight_decay(X, y, sample_weight, lam, tol, max_iter)
@@ -673,11 +610,14 @@ class RidgeSplineRegressor(_RegMixin, _Base):
                     f"exactly; duality gap {cert['gap']:.3g}" if exact else
                     f"NOT a global certificate: the sup-norm {cert['sup']:.3g} is a lower bound from sampled "
                     f"directions; the duality gap {cert['gap']:.3g} assumes it is the true one")
-        self.certificate_ = {"sup_norm": float(cert["sup"]), "exact": exact, "problem": "weight_decay",
-                             "method": "central ReLU atoms, exact" if exact else "central ReLU atoms, sampled",
-                             "patterns": "neuron column generation (splines._scnn_variant)", "n_patterns": 0,
-                             "iterations": self.n_iter_, "affine_residual": None, "duality_gap": self.duality_gap_,
-                             "affine_rank": int(X.shape[1]), "verified": verified}
+        self.certificate_ = Certificate.from_gap(
+            self.objective_, self.duality_gap_, covers="global" if exact else "sampled",
+            problem="(1/2N)Σ(f(xᵢ) − yᵢ)² + λΣ|vₖ|‖(wₖ, bₖ)‖ over ReLU networks without skip (scnn's weight decay)",
+            method="central ReLU atoms, exact sup" if exact else "central ReLU atoms, sampled sup",
+            dual_sup=float(cert["sup"]),
+            details={"patterns": "neuron column generation (splines._scnn_variant)", "n_patterns": 0,
+                     "iterations": self.n_iter_, "affine_residual": None, "affine_rank": int(X.shape[1]),
+                     "verified": verified})
         return self
 
     def _solve(self, Z, yn, wn, lam_n, solver, tol, max_iter, max_patterns, max_atoms, exact_max_n, info):
@@ -727,6 +667,8 @@ class RidgeSplineRegressor(_RegMixin, _Base):
                                               linear=True)
             info["iterations"] = it + 1
             self.n_iter_ = it + 1
+            status(f"working set: iteration {it + 1}/{max_iter}, {pats.shape[0]} patterns, certificate sup "
+                   f"{sup:.8g} (stops at 1 + {tol:g})")
             if sup <= 1 + tol:
                 break
             new = _cand_patterns(Z, cands, 1 + 0.5 * tol)
@@ -803,10 +745,13 @@ class RidgeSplineRegressor(_RegMixin, _Base):
                         f"the working set and the sampled directions; the duality gap {gap:.3g} assumes "
                         "the sampled sup is the true one")
         self.duality_gap_ = gap
-        self.certificate_ = {"sup_norm": float(sup), "exact": bool(exact), "problem": "rtv", "method": method,
-                             "patterns": info["patterns"], "n_patterns": int(info["n_patterns"]),
-                             "iterations": int(info["iterations"]), "affine_residual": aff,
-                             "duality_gap": gap, "affine_rank": int(r), "verified": verified}
+        what = "½Σsᵢ(f(xᵢ) − yᵢ)² + λ RTV²(f)" if lam_n > 0 else "RTV²(f) subject to f(xᵢ) = ȳᵢ"
+        self.certificate_ = Certificate.from_gap(
+            self.objective_, gap, covers="global" if exact else "sampled",
+            problem=f"{what} over the second-order Radon-domain BV space", method=method, dual_sup=float(sup),
+            details={"patterns": info["patterns"], "n_patterns": int(info["n_patterns"]),
+                     "iterations": int(info["iterations"]), "affine_residual": aff, "affine_rank": int(r),
+                     "verified": verified})
 
     # -------------------------------------------------------------- predict
     def _predict_raw(self, X):
@@ -818,12 +763,4 @@ class RidgeSplineRegressor(_RegMixin, _Base):
 
     def predict(self, X):
         """f(X) for X (M, d), evaluated in chunks of ``chunk_size`` rows."""
-        if not hasattr(self, "network_"):
-            raise NotFittedError("This RidgeSplineRegressor instance is not fitted yet; call fit first")
-        if _validate_data is not None:
-            X = _validate_data(self, X, reset=False, dtype=np.float64)
-        X = as_float_array(X, "X", ndim=2, allow_empty=True)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but RidgeSplineRegressor is expecting "
-                             f"{self.n_features_in_} features as input")
-        return self._predict_raw(X)
+        return self._predict_raw(self._validate_predict_data(X))

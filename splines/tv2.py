@@ -1,17 +1,18 @@
 """Exact sparsest univariate TV(f″) regression (the d = 1 representer theorem).
 
-Problem (nets.md §3, issue 5).  Given data (xᵢ, yᵢ, wᵢ), wᵢ > 0, and λ ≥ 0,
+Problem (docs/theory/representer.md).  Given data (xᵢ, yᵢ, wᵢ), wᵢ > 0, and λ ≥ 0,
 
-    minimise_f   ½ Σᵢ wᵢ (f(xᵢ) − yᵢ)² + λ TV(f″),       TV(f″) = ‖D²f‖_M = ∫|f″|,
+    minimise_f   ½ Σᵢ wᵢ (f(xᵢ) − yᵢ)² + λ TV(f″),       :math:`TV(f″) = ‖D²f‖_M = ∫|f″|`,
 
 over f with f″ a finite measure.  (Absolute and hinge losses make this a linear program,
 not the strictly convex QP solved here: see :func:`splines.tv2_lp.fit_tv2_lp`.)  TV(f″) is
 RTV²(f) for d = 1 (the ReLU path norm
-Σₖ|vₖ||wₖ| of f = Σₖ vₖ ReLU(wₖx − bₖ) + c₁x + c₀, biases and the affine part
+:math:`Σₖ|vₖ||wₖ|` of f = Σₖ vₖ ReLU(wₖx − bₖ) + c₁x + c₀, biases and the affine part
 unpenalised).  λ = 0 means the interpolation limit: minimise TV(f″) subject to
 f(xᵢ) = ȳᵢ, the weighted mean of the yᵢ that share the abscissa xᵢ.
 
-Method [derived, nets.md §3].
+Method [derived, docs/theory/representer.md].
+
 1. Duplicated abscissae are merged: Σ_{i∈g} wᵢ (u − yᵢ)²/2 = W_g (u − ȳ_g)²/2 + const
    (weighted averaging; the constant is part of the objective).
 2. The problem is exactly the generalised lasso min_u ½‖u − y‖²_W + λ‖Lu‖₁ over the
@@ -23,10 +24,10 @@ Method [derived, nets.md §3].
    tridiagonal solve on the hat basis of the knots (kernel ``pdas_iter``; eigenvalues in
    [min w, 2 max local weight] whatever the gaps, so near-coincident abscissae cost no
    accuracy); z with Lᵀz = W(y − u) follows per node interval from its end values ±λ
-   (rounding stays local).  The KKT conditions, |zₖ| ≤ λ(1 + 1e-9) off the knots and
+   (rounding stays local).  The KKT conditions, :math:`|zₖ| ≤ λ(1 + 1e-9)` off the knots and
    sₖJₖ ≥ 0 for the slope changes Jₖ on them, *are* the certificate.  Finding the working
    set is a linear complementarity problem: the working sets are the complementary bases
-   of the dual box QP  max_{|z|≤λ} zᵀLy − ½ zᵀQz,  Q = L W⁻¹ Lᵀ ≻ 0, a P-matrix LCP.
+   of the dual box QP :math:`max_{|z|≤λ} zᵀLy − ½ zᵀQz`,  Q = L W⁻¹ Lᵀ ≻ 0, a P-matrix LCP.
 
    a. Multilevel start (:func:`_multilevel`).  The problem on the blocks of 8
       consecutive data points, each block replaced by one point at its weighted mean
@@ -43,8 +44,8 @@ Method [derived, nets.md §3].
       problem, and the fine level then needs hundreds of pivoting steps.)
    b. Block pivoting (:func:`_pdas`, primal-dual active set = semismooth Newton): each
       iteration solves on the working set and updates it; knots with a wrong-sign slope
-      change leave; of each maximal run of consecutive same-sign violators of |zₖ| ≤ λ
-      only the largest |zₖ| enters (z is a double integral of the residual, so
+      change leave; of each maximal run of consecutive same-sign violators of :math:`|zₖ| ≤ λ`
+      only the largest :math:`|zₖ|` enters (z is a double integral of the residual, so
       violations come in runs that one knot removes), and while the number of violations
       falls the nearer same-sign knot of that node interval slides there instead.
    c. Safeguard (:func:`_murty`).  Block pivoting can cycle (seen on uniform random x
@@ -63,7 +64,8 @@ Method [derived, nets.md §3].
       the continuation with a long safeguard; else :class:`ConvergenceError` (never an
       uncertified fit).  The interior point's Newton systems have entries ~1/h² (h the
       gap) and lose eps·(H/h)² of accuracy at near-coincident abscissae, which is why it
-      is no longer the first method.  λ paths warm-start the working set.
+      is a fallback and not the first method.  λ paths warm-start the working set.
+
    Between (b) and (c), first :func:`_local_repair`: when (b) stalls, the remaining
    violations come in a few clusters (a same-sign knot pair that has to walk hundreds
    of points, knots that cycle with a neighbour).  Each cluster's window (±64·4^round
@@ -72,27 +74,23 @@ Method [derived, nets.md §3].
    then each pivot costs O(window), not O(N); block pivoting, then Murty's rule), and the
    exact ``pdas_iter`` re-checks the whole working set; persistent clusters get wider
    windows, and the repair gives up after three rounds without progress or a work
-   budget of ~30N.  Once certified, points with |zₖ| > λ(1 + 1e-10) (inside the 1e-9
+   budget of ~30N.  Once certified, points with :math:`|zₖ| > λ(1 + 1e-10)` (inside the 1e-9
    tolerance) are repaired once more, and the certified working set nearer the box is
    kept, so that the knots are those of the exact solution (10⁶ uniform random points,
    10⁻¹λ_max: two same-sign pairs = 2 knots; the 1e-9 tolerance also admits a 3-knot fit).
    Then :func:`_adjacent_pivoting` (a heuristic) lets a run of violators
    next to a knot of its sign enter beside that knot instead of at the run's maximum; it
-   resolves the same-sign knot pairs near λ_max (uniform random x, 2·10⁴ points,
-   10⁻¹λ_max: 3.4 s with (c) alone, 0.1 s).
-   10⁶ uniform random points: 10⁻¹λ_max and 10⁻⁸λ_max took > 280 s and > 30 s in the long
-   safeguard before the local repair, ~1 s with it.  Block pivoting (once it no longer
+   resolves the same-sign knot pairs near λ_max, which (c) alone resolves only slowly
+   (benchmarks/RESULTS.md, fit_tv2).  Block pivoting (once it no longer
    slides knots) and the adjacent-entry pivoting are functions of the working set alone,
    so a repeated working set (128-bit key, kernel ``working_set_key``) is a cycle and
    ends them at once; on large levels of (a) the Murty steps are capped at ~1.25·10⁷
-   point-steps.  Slowest case left: 10⁻¹·⁵λ_max (19 knots; the fine level cycles with
-   period 12 on a same-sign pair 178 points apart, which windows with fixed outside knots
-   do not resolve; the continuation certifies it): ~600 O(N) solves before the cycle
-   check (330 of them in the adjacent-pivoting cycle, 100 Murty steps), ~180 now, 2–3×
-   faster.  A well-scaled primal interior point in
-   values and slopes (hₙσₙ = u_{n+1} − uₙ) as the start of (b) was prototyped, but its
-   interleaved banded Newton systems still lost accuracy in the stiff σ chains of
-   inactive kinks.
+   point-steps.  The slowest known case (10⁶ uniform random points at 10⁻¹·⁵λ_max, 19
+   knots) has a fine level that cycles with period 12 on a same-sign pair 178 points
+   apart, which windows with fixed outside knots do not resolve; the continuation
+   certifies it.  A well-scaled primal interior point in values and slopes
+   (hₙσₙ = u_{n+1} − uₙ) is not used as the start of (b): its interleaved banded Newton
+   systems lose accuracy in the stiff σ chains of inactive kinks.
 4. Sparsest solution: the fitted values u are unique but f is not (Debarre, Denoyelle,
    Unser, Fageot 2022, J. Comput. Appl. Math. 406:114044).  Knots at adjacent data points
    with slope changes of the same sign are merged pairwise (left to right in each run)
@@ -103,18 +101,23 @@ Method [derived, nets.md §3].
    disjoint.  (Checked against a brute-force search in tests/test_tv2.py.)
 
 λ_max [derived]: the solution is affine iff the weighted least-squares line u_aff
-satisfies the KKT condition, i.e. λ ≥ λ_max = maxₖ |Σ_{i<k} rᵢ (xₖ − xᵢ)| with
+satisfies the KKT condition, i.e. :math:`λ ≥ λ_max = maxₖ |Σ_{i<k} rᵢ (xₖ − xᵢ)|` with
 r = W(y − u_aff).
 """
 
 from __future__ import annotations
 
-import numpy as np
+from numbers import Real
 
-from ridgekit._validation import as_float_array, check_positive
+import numpy as np
+from sklearn.utils._param_validation import Interval
+
+from ridgekit._validation import as_float_array
 from ridgekit.nets.network import ShallowNetwork
 
 from . import _kernels as K
+from ._certificate import Certificate
+from ._estimator import NetworkRegressor
 
 __all__ = ["fit_tv2", "TV2Spline", "tv2_path", "lambda_max", "ConvergenceError"]
 
@@ -211,14 +214,14 @@ def _lambda_max_n(D):
 def lambda_max(x, y, sample_weight=None) -> float:
     """Smallest λ for which the TV(f″)-penalised fit is affine (closed form).
 
-    λ_max = maxₖ |Σ_{i<k} rᵢ (xₖ − xᵢ)|, r = W(y − u_aff), u_aff the weighted
+    :math:`λ_max = maxₖ |Σ_{i<k} rᵢ (xₖ − xᵢ)|`, r = W(y − u_aff), u_aff the weighted
     least-squares line, over the sorted distinct abscissae (duplicates averaged)
     [derived: KKT of the generalised lasso, see the module docstring].
 
     Examples
     --------
     For (0, 0), (1, 1), (2, 0) the line is y = 1/3, r = (−1/3, 2/3, −1/3) and
-    λ_max = |r₀ (x₁ − x₀)| = 1/3:
+    :math:`λ_max = |r₀ (x₁ − x₀)| = 1/3`:
 
     >>> round(lambda_max([0.0, 1.0, 2.0], [0.0, 1.0, 0.0]), 12)
     0.333333333333
@@ -277,7 +280,7 @@ def _active_set(D, lam, knots, signs, max_iter=60):
 
 def _event_step(D, lam_cur, lam_target, knots, signs):
     """One exact homotopy step (LARS-type): the solution on a fixed knot set is affine in λ;
-    move to the next λ < λ_cur where a knot enters (|zₖ| = λ) or leaves (jump = 0)."""
+    move to the next λ < λ_cur where a knot enters :math:`(|zₖ| = λ)` or leaves (jump = 0)."""
     N = D.N
     nodes = np.concatenate(([0], knots, [N - 1])).astype(np.int64)
     Hs = np.diff(D.xn[nodes])
@@ -377,7 +380,7 @@ def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000):
     ``s`` is the int8 working set of :func:`_kernels.pdas_iter`.  Each iteration solves
     the KKT system on the working set exactly and certifies or updates it: knots with a
     wrong-sign slope change leave; of each maximal run of consecutive same-sign violators
-    of |zₖ| ≤ λ only the largest |zₖ| enters (z is a double integral of the residual, so
+    of :math:`|zₖ| ≤ λ` only the largest :math:`|zₖ|` enters (z is a double integral of the residual, so
     violations come in runs that a single knot removes), and while the number of
     violations falls the nearer same-sign knot of that node interval is moved there
     instead (knots slide along the data as λ changes).  Stops with None when the best
@@ -496,7 +499,7 @@ _POLISH = 1e-10
 
 
 def _closer(res, cert, lam):
-    """Of two certified results, the one whose dual is closer to the box |z| ≤ λ."""
+    """Of two certified results, the one whose dual is closer to the box :math:`|z| ≤ λ`."""
     if cert is None:
         return res
     def excess(r):
@@ -508,7 +511,7 @@ def _closer(res, cert, lam):
 
 def _adjacent_pivoting(D, lam, s, max_iter):
     """Block pivoting in which a run of violators next to a knot of its sign enters at the
-    point *adjacent* to that knot (elsewhere at the run's largest |zₖ|); wrong-sign knots
+    point *adjacent* to that knot (elsewhere at the run's largest :math:`|zₖ|`); wrong-sign knots
     leave.  Near λ_max on uniform random x the optimal knots come in same-sign pairs a few
     points apart; entering at the run's maximum there throws the second knot too far,
     flips the first one's slope change and cycles, while growing the pair from its knot
@@ -566,7 +569,7 @@ def _murty(D, lam, s, max_iter):
     """Murty's least-index single principal pivoting from the working set ``s``.
 
     The working set is a complementary basis of the box-constrained dual QP
-    min ½zᵀQz − bᵀz, |z| ≤ λ (Q = LW⁻¹Lᵀ positive definite): a knot of sign ±1 at k
+    min ½zᵀQz − bᵀz, :math:`|z| ≤ λ` (Q = LW⁻¹Lᵀ positive definite): a knot of sign ±1 at k
     fixes zₖ = ±λ, the other zₖ are free.  Each step flips only the *first* violated
     index (a free zₖ beyond the box enters the bound; a bound whose multiplier, the slope
     change, has the wrong sign becomes free).  For a P-matrix linear complementarity
@@ -754,8 +757,11 @@ def _solve(D, lam, warm=None):
 
 
 # ---------------------------------------------------------------------------- estimator
-class TV2Spline:
+class TV2Spline(NetworkRegressor):
     """Sparsest exact solution of ½Σwᵢ(f(xᵢ) − yᵢ)² + λ TV(f″) in one dimension.
+
+    A scikit-learn regressor with one input feature: ``fit(X, y)`` takes X of shape
+    (n_samples, 1); :func:`fit_tv2` is the same fit for a 1-D array x.
 
     Parameters
     ----------
@@ -770,7 +776,7 @@ class TV2Spline:
     network_ : ShallowNetwork
         f(x) = Σₖ vₖ ReLU(x − tₖ) + c₀ + c₁x (unit input weights, offsets tₖ = knots).
     knots_, jumps_ : ndarray
-        Knot positions and slope changes vₖ (RTV² = Σ|vₖ|).
+        Knot positions and slope changes :math:`vₖ (RTV² = Σ|vₖ|)`.
     n_knots_ : int
         Number of knots of the sparsest solution; ``n_knots_interpolant_`` before merging.
     fitted_ : ndarray
@@ -778,13 +784,18 @@ class TV2Spline:
     objective_ : float
         ½Σwᵢ(f(xᵢ) − yᵢ)² + λ TV(f″) (all samples, duplicates included).
     rtv_ : float
-        TV(f″) = Σ|vₖ|.
+        :math:`TV(f″) = Σ|vₖ|`.
     duality_gap_ : float
-        Primal minus dual objective for the certificate z scaled into |z| ≤ λ (absolute;
+        Primal minus dual objective for the certificate z scaled into :math:`|z| ≤ λ` (absolute;
         0 up to rounding for the exact solution; the dual objective is evaluated through
         Lᵀz = W(y − f), which z satisfies by construction).  For λ = 0 it is 0 by construction.
     lambda_max_ : float
         The closed-form λ_max of :func:`lambda_max`.
+    certificate_ : Certificate
+        Objective, dual lower bound and gap; ``covers == "global"`` (the KKT conditions
+        are checked exactly on every data point).
+    n_features_in_ : int
+        1.
 
     Examples
     --------
@@ -792,27 +803,26 @@ class TV2Spline:
     6λ − 2: the KKT conditions give residuals r = y − f = (−λ, 2λ, −λ) [derived], so the
     objective is 3λ² + λ(2 − 6λ) = 2λ − 3λ².
 
-    >>> s = TV2Spline(0.1).fit([0.0, 1.0, 2.0], [0.0, 1.0, 0.0])
+    >>> s = TV2Spline(0.1).fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 0.0])
     >>> s.n_knots_, round(float(s.jumps_[0]), 12), round(s.objective_, 12)
     (1, -1.4, 0.17)
     """
+
+    _n_features = 1
+    _parameter_constraints = {"lam": [Interval(Real, 0, np.inf, closed="left")], "sparsest": ["boolean"]}
 
     def __init__(self, lam=1e-3, *, sparsest=True):
         self.lam = lam
         self.sparsest = sparsest
 
-    def get_params(self, deep=True):
-        return {"lam": self.lam, "sparsest": self.sparsest}
+    def fit(self, X, y, sample_weight=None):
+        """Fit to X of shape (n_samples, 1), y (n_samples,) and optional weights wᵢ ≥ 0."""
+        self._validate_params()
+        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
+        return self._fit_1d(X[:, 0], y, sample_weight, None)
 
-    def set_params(self, **params):
-        for k, v in params.items():
-            if k not in ("lam", "sparsest"):
-                raise ValueError(f"invalid parameter {k!r} for TV2Spline; allowed: lam, sparsest")
-            setattr(self, k, v)
-        return self
-
-    def fit(self, x, y, sample_weight=None, *, _warm=None):
-        lam = check_positive(self.lam, "lam", strict=False)
+    def _fit_1d(self, x, y, sample_weight, _warm):
+        lam = float(self.lam)
         D = _Data(x, y, sample_weight)
         lam_n = D.lam_n(lam)
         u, knots, jumps, z = _solve(D, lam_n, _warm)
@@ -844,7 +854,13 @@ class TV2Spline:
         self.objective_ = data + lam * self.rtv_
         self.lambda_max_ = _lambda_max_n(D) * D.omega * D.c * D.R
         self.duality_gap_ = self._gap(D, lam_n, u, z, jumps_raw) * D.omega * D.c ** 2
-        self.n_features_in_ = 1
+        zmax = float(np.max(np.abs(z), initial=0.0))
+        self.certificate_ = Certificate.from_gap(
+            self.objective_, self.duality_gap_, covers="global",
+            problem="½Σwᵢ(f(xᵢ) − yᵢ)² + λ TV(f″) over f with f″ a finite measure (d = 1)",
+            method="exact KKT check of the working set on every data point; dual z scaled into |z| ≤ λ",
+            dual_sup=(zmax / lam_n) if lam_n > 0 else None,
+            details={"n_knots": self.n_knots_, "lambda_max": self.lambda_max_})
         return self
 
     @staticmethod
@@ -867,28 +883,18 @@ class TV2Spline:
         dual = c * float(r @ D.yn) - 0.5 * c * c * float(r @ (r / D.wn))
         return max(p - dual, 0.0)
 
-    def predict(self, x):
-        x = as_float_array(x, "x", ndim=(1, 2)).reshape(-1)
-        return self.network_(x[:, None])
-
-    def score(self, x, y, sample_weight=None):
-        from sklearn.metrics import r2_score
-        return r2_score(y, self.predict(x), sample_weight=sample_weight)
-
 
 def _network(knots, jumps, c0, s0):
     """f(x) = c₀ + s₀x + Σₖ jumpₖ ReLU(x − knotₖ) as a ShallowNetwork (also with no knots)."""
     skip = (np.array([c0]), np.array([[s0]]))
-    if knots.shape[0]:
-        return ShallowNetwork(np.ones((knots.shape[0], 1)), knots, jumps, skip=skip)
-    # ShallowNetwork rejects W of shape (0, 1) (reshape of an empty array); build with one
-    # neuron and drop it
-    net = ShallowNetwork(np.ones((1, 1)), [0.0], [0.0], skip=skip)
-    return net._replace(net.W[:0], net.b[:0], net.V[:0], net.skip_powers, net.skip_coef)
+    return ShallowNetwork(np.ones((knots.shape[0], 1)), knots, jumps, skip=skip)
 
 
 def fit_tv2(x, y, lam=1e-3, *, sample_weight=None, sparsest=True) -> TV2Spline:
     """Fit the exact sparsest TV(f″)-penalised linear spline; returns a fitted :class:`TV2Spline`.
+
+    The functional form of ``TV2Spline(lam, sparsest=sparsest).fit(x[:, None], y, sample_weight)``
+    for abscissae x of shape (N,).
 
     Minimises ½ Σᵢ wᵢ (f(xᵢ) − yᵢ)² + λ TV(f″) in O(N log N) time (the sort; every
     active-set iteration is one O(N) tridiagonal solve, and the multilevel start needs few
@@ -904,7 +910,8 @@ def fit_tv2(x, y, lam=1e-3, *, sample_weight=None, sparsest=True) -> TV2Spline:
     >>> s.n_knots_interpolant_, s.n_knots_, s.knots_.tolist(), s.rtv_
     (2, 1, [1.5], 2.0)
     """
-    return TV2Spline(lam, sparsest=sparsest).fit(x, y, sample_weight)
+    x = as_float_array(x, "x", ndim=1)
+    return TV2Spline(lam, sparsest=sparsest).fit(x[:, None], y, sample_weight)
 
 
 def tv2_path(x, y, lams, *, sample_weight=None, sparsest=True) -> list:
@@ -918,8 +925,12 @@ def tv2_path(x, y, lams, *, sample_weight=None, sparsest=True) -> list:
     order = np.argsort(-lams, kind="stable")
     out = [None] * lams.shape[0]
     warm = None
+    x = as_float_array(x, "x", ndim=1)
     for i in order:
-        s = TV2Spline(float(lams[i]), sparsest=sparsest).fit(x, y, sample_weight, _warm=warm)
+        est = TV2Spline(float(lams[i]), sparsest=sparsest)
+        est._validate_params()
+        X, yv, w = est._validate_fit_data(x[:, None], y, sample_weight)
+        s = est._fit_1d(X[:, 0], yv, w, warm)
         warm = s._warm
         out[i] = s
     return out

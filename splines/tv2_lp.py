@@ -1,16 +1,17 @@
 r"""Univariate TV(f″) regression with piecewise-linear losses (absolute and hinge) as an LP.
 
-Problem (issue 5; nets.md §3).  Data (xᵢ, yᵢ, wᵢ), wᵢ > 0, λ > 0:
+Problem (docs/theory/representer.md).  Data (xᵢ, yᵢ, wᵢ), wᵢ > 0, λ > 0:
 
-* ``loss="absolute"``:  min_f Σᵢ wᵢ |f(xᵢ) − yᵢ| + λ TV(f″)   (least absolute deviations);
+* ``loss="absolute"``:  :math:`min_f Σᵢ wᵢ |f(xᵢ) − yᵢ| + λ TV(f″)`   (least absolute deviations);
 * ``loss="hinge"``:     min_f Σᵢ wᵢ max(0, 1 − yᵢ f(xᵢ)) + λ TV(f″),   yᵢ ∈ {−1, +1}
   (the support-vector loss: a ReLU-network classifier with the d = 1 representer penalty).
 
 As for the squared loss (:mod:`splines.tv2`), the loss sees f only through its values
 u = (f(x̃ₖ)) at the n sorted distinct abscissae, and for given values the smallest
 TV(f″) is that of their linear interpolant, ‖Lu‖₁ with L the (n−2)×n second-divided-
-difference operator (the slope changes) [derived, Debarre et al. 2022 / nets.md §3: any
-f through the values has TV(f″) ≥ Σₖ|slope changes of the interpolant|].  So both
+difference operator (the slope changes) [derived, Debarre et al. 2022: any
+f through the values has a total variation of f′ at least the sum of the absolute slope
+changes of the interpolant, by the mean-value theorem].  So both
 problems are exactly the linear programs
 
     min Σᵢ wᵢ(pᵢ + qᵢ) + λ Σₖ (sₖ⁺ + sₖ⁻)   s.t.  u_{g(i)} − yᵢ = pᵢ − qᵢ,  Lu = s⁺ − s⁻,
@@ -23,27 +24,43 @@ convex, solutions are in general not unique, and the optimum is a vertex of a po
 
 Certificate: HiGHS's dual values give the dual objective; the reported ``duality_gap_``
 is primal − dual (≈ 1e-9 relative or below at HiGHS's default tolerances).  The knots
-are the x̃ₖ with |slope change| > 1e-9 relative; a simplex vertex has at most as many
+are the x̃ₖ with absolute slope change above 1e-9 relative; a simplex vertex has at most as many
 nonzero slope changes as there are tight loss constraints, but the *sparsest* solution
 (fewest knots) of a non-unique LP is not searched for here (it is for the squared loss).
 """
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ridgekit._validation import as_float_array, check_choice, check_positive
+from ridgekit._validation import as_float_array
 from ridgekit.nets.network import ShallowNetwork
 
-from .ridge import _empty_network
+from ._certificate import Certificate
+from ._estimator import NetworkRegressor
 from .tv2 import ConvergenceError
 
 __all__ = ["fit_tv2_lp", "TV2LPSpline"]
 
 
-class TV2LPSpline:
-    """Result of :func:`fit_tv2_lp`.
+class TV2LPSpline(NetworkRegressor):
+    """Exact TV(f″)-penalised linear spline for the absolute or the hinge loss (an LP).
+
+    A scikit-learn regressor with one input feature: ``fit(X, y)`` takes X of shape
+    (n_samples, 1); :func:`fit_tv2_lp` is the same fit for a 1-D array x.  For
+    ``loss="hinge"`` the labels are y ∈ {−1, +1} and :meth:`predict` returns the score f(x)
+    (its sign is the predicted label).
+
+    Parameters
+    ----------
+    lam : float
+        λ > 0.
+    loss : {"absolute", "hinge"}
+        The loss (module docstring).
 
     Attributes
     ----------
@@ -51,27 +68,63 @@ class TV2LPSpline:
         f(x) = c₀ + c₁x + Σₖ Jₖ[x − tₖ]₊ (knots tₖ, slope changes Jₖ), linear beyond the
         data.
     knots_, jumps_ : ndarray
-        Knot locations and slope changes (TV(f″) = Σ|Jₖ|).
+        Knot locations and slope changes :math:`(TV(f″) = Σ|Jₖ|)`.
     values_ : ndarray
         f at the sorted distinct abscissae ``x_``.
     objective_, loss_, tv_ : float
         Objective = loss + λ·TV(f″).
     duality_gap_ : float
         Primal − dual objective of the LP (HiGHS's dual values).
+    certificate_ : Certificate
+        ``covers == "global"``: the LP is the exact problem over all f (module docstring).
+    n_features_in_ : int
+        1.
     """
 
-    def __init__(self, loss, lam):
-        self.loss = loss
+    _n_features = 1
+    _parameter_constraints = {"lam": [Interval(Real, 0, np.inf, closed="neither")],
+                              "loss": [StrOptions({"absolute", "hinge"})]}
+
+    def __init__(self, lam=1e-3, *, loss="absolute"):
         self.lam = lam
+        self.loss = loss
 
-    def predict(self, x):
-        """f at points x (any shape)."""
-        x = as_float_array(x, "x", allow_empty=True)
-        return self.network_(x.reshape(-1, 1)).reshape(x.shape)
+    def fit(self, X, y, sample_weight=None):
+        """Fit to X of shape (n_samples, 1), y (n_samples,) and optional weights wᵢ ≥ 0."""
+        self._validate_params()
+        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
+        return self._fit_1d(X[:, 0], y, sample_weight)
 
-    def decision_function(self, x):
-        """Same as :meth:`predict` (for the hinge loss: the classifier's score; sign = label)."""
-        return self.predict(x)
+    def _fit_1d(self, x, y, w):
+        lam, loss = float(self.lam), self.loss
+        if w is None:
+            w = np.ones_like(x)
+        xs, g, u, jumps, primal, dual = _solve_lp(x, y, w, lam, loss)
+        n = xs.size
+        tol = 1e-9 * max(1.0, float(np.max(np.abs(jumps), initial=0.0)))
+        on = np.flatnonzero(np.abs(jumps) > tol)
+        self.x_ = xs
+        self.values_ = u
+        self.knots_ = xs[on + 1]
+        self.jumps_ = jumps[on]
+        slope0 = (u[1] - u[0]) / (xs[1] - xs[0]) if n > 1 else 0.0
+        c0 = u[0] - slope0 * xs[0]
+        self.network_ = ShallowNetwork(np.ones((on.size, 1)), self.knots_, self.jumps_,
+                                       skip=(np.array([c0]), np.array([[slope0]])))
+        f = u[g]
+        self.tv_ = float(np.sum(np.abs(self.jumps_)))
+        if loss == "absolute":
+            self.loss_ = float(w @ np.abs(f - y))
+        else:
+            self.loss_ = float(w @ np.maximum(0.0, 1.0 - y * f))
+        self.objective_ = self.loss_ + lam * self.tv_
+        self.duality_gap_ = max(primal - dual, 0.0)
+        what = "Σwᵢ|f(xᵢ) − yᵢ|" if loss == "absolute" else "Σwᵢ max(0, 1 − yᵢf(xᵢ))"
+        self.certificate_ = Certificate.from_gap(
+            self.objective_, self.duality_gap_, covers="global",
+            problem=f"{what} + λ TV(f″) over f with f″ a finite measure (d = 1)",
+            method="HiGHS dual simplex: dual values of the exact LP", details={"n_knots": int(on.size)})
+        return self
 
 
 def _second_differences(xs):
@@ -86,6 +139,9 @@ def _second_differences(xs):
 
 def fit_tv2_lp(x, y, lam, *, loss="absolute", sample_weight=None) -> TV2LPSpline:
     """Exact TV(f″)-penalised linear spline for the absolute or the hinge loss (an LP).
+
+    The functional form of ``TV2LPSpline(lam, loss=loss).fit(x[:, None], y, sample_weight)``
+    for abscissae x of shape (N,).
 
     Parameters
     ----------
@@ -114,21 +170,15 @@ def fit_tv2_lp(x, y, lam, *, loss="absolute", sample_weight=None) -> TV2LPSpline
 
     >>> x = [0.0, 1.0, 2.0, 3.0]
     >>> s = fit_tv2_lp(x, [0.0, 1.0, 5.0, 3.0], 10.0)
-    >>> np.round(s.predict(x), 9).tolist(), len(s.knots_), round(s.objective_, 9)
+    >>> np.round(s.predict(np.reshape(x, (-1, 1))), 9).tolist(), len(s.knots_), round(s.objective_, 9)
     ([0.0, 1.0, 2.0, 3.0], 0, 3.0)
     """
-    loss = check_choice(loss, "loss", {"absolute", "hinge"})
-    lam = check_positive(lam, "lam")
     x = as_float_array(x, "x", ndim=1)
-    y = as_float_array(y, "y", ndim=1)
-    if y.shape != x.shape:
-        raise ValueError(f"y must have the same length as x ({x.size}), got {y.size}")
-    if sample_weight is None:
-        w = np.ones_like(x)
-    else:
-        w = as_float_array(sample_weight, "sample_weight", ndim=1)
-        if w.shape != x.shape or np.any(w < 0) or not np.any(w > 0):
-            raise ValueError("sample_weight must have length N, entries >= 0 and one entry > 0")
+    return TV2LPSpline(lam, loss=loss).fit(x[:, None], y, sample_weight)
+
+
+def _solve_lp(x, y, w, lam, loss):
+    """The LP of the module docstring for validated x, y, w (N,)."""
     if loss == "hinge" and not np.all(np.isin(y, (-1.0, 1.0))):
         raise ValueError(f"loss='hinge' needs labels y in {{-1, +1}}, got values {np.unique(y)[:5]}")
     xs, g = np.unique(x, return_inverse=True)
@@ -168,26 +218,4 @@ def fit_tv2_lp(x, y, lam, *, loss="absolute", sample_weight=None) -> TV2LPSpline
     if A_ub is not None:
         dual += float(b_ub @ res.ineqlin.marginals)
     jumps = L @ u if m else np.zeros(0)
-    tol = 1e-9 * max(1.0, float(np.max(np.abs(jumps), initial=0.0)))
-    on = np.flatnonzero(np.abs(jumps) > tol)
-    out = TV2LPSpline(loss, lam)
-    out.x_ = xs
-    out.values_ = u
-    out.knots_ = xs[on + 1]
-    out.jumps_ = jumps[on]
-    slope0 = (u[1] - u[0]) / (xs[1] - xs[0]) if n > 1 else 0.0
-    c0 = u[0] - slope0 * xs[0]
-    if on.size:
-        out.network_ = ShallowNetwork(np.ones((on.size, 1)), out.knots_, out.jumps_,
-                                      skip=(np.array([c0]), np.array([[slope0]])))
-    else:
-        out.network_ = _empty_network(1, c0, [slope0])
-    f = u[g]
-    out.tv_ = float(np.sum(np.abs(out.jumps_)))
-    if loss == "absolute":
-        out.loss_ = float(w @ np.abs(f - y))
-    else:
-        out.loss_ = float(w @ np.maximum(0.0, 1.0 - y * f))
-    out.objective_ = out.loss_ + lam * out.tv_
-    out.duality_gap_ = max(float(res.fun) - dual, 0.0)
-    return out
+    return xs, g, u, jumps, float(res.fun), dual

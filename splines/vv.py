@@ -29,7 +29,7 @@ in w, w ↦ A_F w on every vertex/arc/cell F of an arrangement of great circles;
 maximiser is a vertex or a top right singular vector of some A_F, all enumerated and
 evaluated exactly).  Add the best violating neurons, repeat until s ≤ 1 + ``cert_tol``.
 Then r̃ = r/max(1, s) is feasible for the dual of the problem over *all* neurons, and
-P − D(r̃) (``certificate_["duality_gap"]``) bounds the distance to the global minimum over
+P − D(r̃) (``certificate_.duality_gap``) bounds the distance to the global minimum over
 all networks.  What is exact and what is not: the sup s is exact (a maximum over a finite
 candidate set that provably contains a maximiser, each candidate evaluated exactly, not
 an upper bound); the dictionary is finite, so the generation converges only in the limit
@@ -54,7 +54,7 @@ exact vector-output program is copositive).  The dictionary form with exact pric
 Beyond rank 3 (or for rank 3 with more than ``exact_max_n`` distinct points), or with a
 user ``dictionary``, the directions are sampled, the gap certifies optimality over that
 dictionary only, and ``certificate_`` reports the largest dual-constraint value found on
-fresh random directions (a lower bound of s; ``certificate_["exact"]`` is False).
+fresh random directions (a lower bound of s; ``certificate_.covers`` is "dictionary").
 
 The width bound [unverified inference, docs/theory/vv.md]: the fit XB lies in an
 (r·D)-dimensional space (r = rank of the projected design), so by Carathéodory a
@@ -65,17 +65,22 @@ has that many at most; see :func:`width_bound_experiment`.
 from __future__ import annotations
 
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ridgekit._validation import as_float_array, as_generator, check_choice, check_int, check_positive
+from ridgekit._validation import as_float_array, as_generator, check_int
 from ridgekit.kplane.stiefel import stiefel_sample
+from ridgekit.nets.network import ShallowNetwork
 
+from ._certificate import Certificate
+from ._estimator import RANDOM_STATE, NetworkRegressor
 from ._vv_certificate import vv_sup_norm
 from .arrangements import affine_hull
 from .multitask import LassoConvergenceWarning, MultiTaskLassoResult, multitask_lasso
 
-__all__ = ["MultiTaskRidgeSplineRegressor", "VVCertificate", "relu_dictionary", "width_bound_experiment"]
+__all__ = ["MultiTaskRidgeSplineRegressor", "relu_dictionary", "width_bound_experiment"]
 
 
 def relu_dictionary(X, directions):
@@ -182,36 +187,7 @@ def _reduce_groups(Phi, B):
         B[act] *= np.maximum(scale, 0.0)[:, None]
     return B
 
-class VVCertificate(float):
-    """The certificate sup-norm as a float, with the details as a read-only mapping.
-
-    ``float(cert)`` is ``cert["sup_norm"]``; keys: ``sup_norm``, ``exact``, ``method``,
-    ``duality_gap`` (global, when ``exact``), ``dictionary_gap``, ``rounds``,
-    ``n_dictionary``, ``affine_rank``, ``verified`` (a sentence).
-    """
-
-    def __new__(cls, info):
-        obj = super().__new__(cls, info["sup_norm"])
-        obj._info = dict(info)
-        return obj
-
-    def __getitem__(self, key):
-        return self._info[key]
-
-    def keys(self):
-        return self._info.keys()
-
-    def get(self, key, default=None):
-        return self._info.get(key, default)
-
-    def as_dict(self):
-        return dict(self._info)
-
-    def __reduce__(self):          # pickling / deepcopy rebuild from the mapping
-        return (type(self), (self._info,))
-
-
-class MultiTaskRidgeSplineRegressor:
+class MultiTaskRidgeSplineRegressor(NetworkRegressor):
     """Vector-valued ReLU ridge spline: global (rank ≤ 3) or dictionary solution with a gap.
 
     Parameters
@@ -239,7 +215,7 @@ class MultiTaskRidgeSplineRegressor:
         Largest number of distinct points for the O(N⁴ D) exact rank-3 certificate.
     n_check : int
         Fresh random directions used for ``certificate_`` when it is sampled.
-    rng : None, int or numpy.random.Generator
+    random_state : None, int or numpy.random.Generator
 
     Attributes
     ----------
@@ -248,15 +224,20 @@ class MultiTaskRidgeSplineRegressor:
     objective_ : float
         The objective above at the solution.
     duality_gap_ : float
-        Gap of the final dictionary problem (an upper bound on ``objective_`` − its minimum).
+        ``certificate_.duality_gap``: with ``covers == "global"`` an upper bound on
+        ``objective_`` − the minimum over all networks, else the final dictionary problem's
+        gap (the dictionary problem's own gap is always in ``certificate_.details``).
     n_active_ : int
         Number of neurons with vᵢ ≠ 0.
-    certificate_ : VVCertificate
-        A float, max ‖Σᵢ rᵢ[wᵀxᵢ − b]₊‖ over neurons with r = R/(Nα) the projected
-        residual (≤ 1 + tol at an optimum), with the details as a mapping:
-        ``certificate_["exact"]`` says whether the sup is over *all* (w, b) (global
-        certificate; then ``certificate_["duality_gap"]`` bounds ``objective_`` − the global
-        minimum over all networks) or only over the dictionary and sampled directions.
+    certificate_ : Certificate
+        ``dual_sup`` is max ‖Σᵢ rᵢ[wᵀxᵢ − b]₊‖ over neurons with r = R/(Nα) the projected
+        residual (≤ 1 + cert_tol at an optimum).  ``covers == "global"`` when that sup is
+        over *all* (w, b) (then ``certificate_.duality_gap`` bounds ``objective_`` − the global
+        minimum over all networks), ``"dictionary"`` when it is over the dictionary and
+        sampled directions only (the gap is then the dictionary problem's).
+    lasso_result_ : MultiTaskLassoResult
+        The last restricted multi-task lasso.
+    n_features_in_ : int
 
     Examples
     --------
@@ -267,12 +248,28 @@ class MultiTaskRidgeSplineRegressor:
     >>> est = MultiTaskRidgeSplineRegressor(alpha=1e-6, tol=1e-14).fit(X, Y)
     >>> est.n_active_, bool(np.allclose(est.predict(X), Y, atol=1e-5))
     (1, True)
-    >>> est.certificate_["exact"], bool(est.certificate_ <= 1 + 1e-6)
-    (True, True)
+    >>> est.certificate_.covers, bool(est.certificate_.dual_sup <= 1 + 1e-6)
+    ('global', True)
     """
 
+    _multi_output = True
+    _parameter_constraints = {
+        "alpha": [Interval(Real, 0, np.inf, closed="neither")],
+        "n_directions": [None, Interval(Integral, 1, None, closed="left")],
+        "dictionary": [None, callable],
+        "solver": [StrOptions({"auto", "dictionary"})],
+        "tol": [Interval(Real, 0, np.inf, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "cert_tol": [Interval(Real, 0, np.inf, closed="neither")],
+        "max_rounds": [Interval(Integral, 1, None, closed="left")],
+        "exact_max_n": [Interval(Integral, 1, None, closed="left")],
+        "n_check": [Interval(Integral, 0, None, closed="left")],
+        "random_state": RANDOM_STATE,
+    }
+
     def __init__(self, alpha=1e-3, *, n_directions=None, dictionary=None, solver="auto", tol=1e-8,
-                 max_iter=100_000, cert_tol=1e-6, max_rounds=50, exact_max_n=60, n_check=256, rng=None):
+                 max_iter=100_000, cert_tol=1e-6, max_rounds=50, exact_max_n=60, n_check=256,
+                 random_state=None):
         self.alpha = alpha
         self.n_directions = n_directions
         self.dictionary = dictionary
@@ -283,37 +280,16 @@ class MultiTaskRidgeSplineRegressor:
         self.max_rounds = max_rounds
         self.exact_max_n = exact_max_n
         self.n_check = n_check
-        self.rng = rng
+        self.random_state = random_state
 
-    _PARAMS = ("alpha", "n_directions", "dictionary", "solver", "tol", "max_iter", "cert_tol",
-               "max_rounds", "exact_max_n", "n_check", "rng")
-
-    def get_params(self, deep=True):
-        return {k: getattr(self, k) for k in self._PARAMS}
-
-    def set_params(self, **params):
-        for k, v in params.items():
-            if k not in self._PARAMS:
-                raise ValueError(f"invalid parameter {k!r} for MultiTaskRidgeSplineRegressor")
-            setattr(self, k, v)
-        return self
-
-    def fit(self, X, Y):
-        """Fit to inputs X (N, d) and outputs Y (N, D) (or (N,))."""
-        X = as_float_array(X, "X", ndim=2)
-        Y = as_float_array(Y, "Y", ndim=(1, 2), allow_empty=True)
-        self._scalar = Y.ndim == 1
+    def fit(self, X, y):
+        """Fit to inputs X (N, d) and outputs y (N, D) (or (N,))."""
+        self._validate_params()
+        X, Y, _ = self._validate_fit_data(X, y)
+        scalar = Y.ndim == 1
         Y = Y.reshape(len(Y), -1)
-        if Y.shape[1] == 0:
-            raise ValueError(f"Y must have D ≥ 1 output columns, got shape {Y.shape}")
-        if Y.shape[0] != X.shape[0]:
-            raise ValueError(f"X and Y must have the same number of rows, got X {X.shape} and Y {Y.shape}")
-        alpha = check_positive(self.alpha, "alpha")
-        solver = check_choice(self.solver, "solver", {"auto", "dictionary"})
-        cert_tol = check_positive(self.cert_tol, "cert_tol")
-        max_rounds = check_int(self.max_rounds, "max_rounds", minimum=1)
-        exact_max_n = check_int(self.exact_max_n, "exact_max_n", minimum=1)
-        rng = as_generator(self.rng)
+        alpha = float(self.alpha)
+        rng = as_generator(self.random_state)
         N, d = X.shape
         mean, U, Z = affine_hull(X)
         rank = Z.shape[1]
@@ -321,9 +297,50 @@ class MultiTaskRidgeSplineRegressor:
         sx = sx or 1.0
         n_distinct = len(np.unique(X, axis=0))
         user = self.dictionary is not None
-        if user:
-            if not callable(self.dictionary):
-                raise TypeError(f"dictionary must be callable (X, rng) -> (W, b), got {type(self.dictionary).__name__}")
+        Wd, bd = self._start_dictionary(X, rng)
+        exact = (not user and self.solver == "auto" and rank <= 3
+                 and (rank < 3 or n_distinct <= self.exact_max_n))
+        # unpenalised affine part: project it out (Q spans [1, X] on the data)
+        Q, _ = np.linalg.qr(np.hstack([np.ones((N, 1)), Z]))   # full column rank (affine-hull coordinates)
+        proj = lambda M: M - Q @ (Q.T @ M)
+        Yp = proj(Y)
+        gen = _ColumnGeneration(X, Yp, alpha, proj, tol=self.tol, max_iter=self.max_iter, exact=exact)
+        if exact:
+            Wd, bd, B, R, res, sup, rounds, history, stalled = gen.run(
+                Wd, bd, (mean, U, Z, sx), cert_tol=self.cert_tol, max_rounds=self.max_rounds)
+        else:
+            B, R, res = gen.solve_dictionary(Wd, bd)
+            sup = self._sampled_sup(X, R, gen, proj, rng)
+            rounds, history, stalled = 1, [], False
+        active = np.any(B != 0, axis=1)
+        if exact and sup > 1 + self.cert_tol and not stalled:
+            warnings.warn(f"column generation stopped after {rounds} rounds with the exact certificate "
+                          f"sup-norm {sup:.10g} > 1 + cert_tol; certificate_.duality_gap is the global "
+                          "gap; raise max_rounds or tol", RuntimeWarning, stacklevel=2)
+        # affine part: least squares of the remaining residual on [1, X]
+        F = np.maximum(X @ Wd[active].T - bd[active][None, :], 0.0) @ B[active]
+        coef_aff, *_ = np.linalg.lstsq(np.hstack([np.ones((N, 1)), X]), Y - F, rcond=None)
+        V = B[active]
+        self.network_ = ShallowNetwork(Wd[active], bd[active], V[:, 0] if scalar else V,
+                                       skip=(coef_aff[0], coef_aff[1:, :1] if scalar else coef_aff[1:]))
+        resid = Y - self.network_(X).reshape(N, -1)
+        primal = float(0.5 * np.sum(resid ** 2) / N + alpha * np.sum(np.linalg.norm(V, axis=1)))
+        self.objective_ = primal
+        self.n_active_ = int(active.sum())
+        why = ("" if exact else "user dictionary" if user else "solver='dictionary'" if self.solver == "dictionary"
+               else f"affine rank {rank} > 3" if rank > 3 else f"{n_distinct} > exact_max_n points (rank 3)")
+        self.certificate_ = _certificate(primal, R, Yp, N, sup, exact, res, why,
+                                         {"rounds": int(rounds), "n_dictionary": int(len(Wd)),
+                                          "affine_rank": int(rank), "history": [float(h) for h in history]},
+                                         self.cert_tol)
+        self.duality_gap_ = self.certificate_.duality_gap
+        self.lasso_result_ = res
+        return self
+
+    def _start_dictionary(self, X, rng):
+        """The starting (or, without column generation, the whole) dictionary (W (m, d), b (m,))."""
+        d = X.shape[1]
+        if self.dictionary is not None:
             Wd, bd = self.dictionary(X, rng)
             Wd = as_float_array(Wd, "dictionary W", ndim=2)
             bd = as_float_array(bd, "dictionary b", ndim=1)
@@ -332,63 +349,122 @@ class MultiTaskRidgeSplineRegressor:
             nrm = np.linalg.norm(Wd, axis=1)
             if np.any(nrm == 0):
                 raise ValueError("dictionary returned a zero direction")
-            Wd, bd = Wd / nrm[:, None], bd / nrm
-        elif d == 1:
-            Wd, bd = relu_dictionary(X, np.ones((1, 1)))
-        else:
-            nd = 16 * d if self.n_directions is None else check_int(self.n_directions, "n_directions", minimum=1)
-            Wd, bd = relu_dictionary(X, stiefel_sample(d, 1, nd, rng=rng)[:, :, 0])
-        exact = (not user and solver == "auto" and rank <= 3
-                 and (rank < 3 or n_distinct <= exact_max_n))
-        # unpenalised affine part: project it out (Q spans [1, X] on the data)
-        A = np.hstack([np.ones((N, 1)), X])
-        Q, _ = np.linalg.qr(np.hstack([np.ones((N, 1)), Z]))   # full column rank (affine-hull coordinates)
-        proj = lambda M: M - Q @ (Q.T @ M)
-        feats = lambda W, b: proj(np.maximum(X @ W.T - b[None, :], 0.0))
-        Yp = proj(Y)
-        Phi = feats(Wd, bd)
+            return Wd / nrm[:, None], bd / nrm
+        if d == 1:
+            return relu_dictionary(X, np.ones((1, 1)))
+        nd = 16 * d if self.n_directions is None else int(self.n_directions)
+        return relu_dictionary(X, stiefel_sample(d, 1, nd, rng=rng)[:, :, 0])
+
+    def _sampled_sup(self, X, R, gen, proj, rng):
+        """Dual-constraint value over the dictionary and ``n_check`` fresh directions (a lower bound of s)."""
+        N, d = X.shape
+        sup = gen.dict_sup
+        if d > 1 and self.n_check:
+            Uc = stiefel_sample(d, 1, int(self.n_check), rng=rng)[:, :, 0]
+            Wc, bc = relu_dictionary(X, Uc)
+            Pc = proj(np.maximum(X @ Wc.T - bc[None, :], 0.0))
+            sup = max(sup, float(np.max(np.linalg.norm(Pc.T @ R, axis=1))) / (N * gen.alpha))
+        return sup
+
+
+def _certificate(primal, R, Yp, N, sup, exact, res, why, details, cert_tol):
+    """The :class:`Certificate` of a fit: global dual point r̃ = R/max(1, s) when exact."""
+    problem = "1/(2N)Σ‖f(xₙ) − yₙ‖² + αΣ‖vᵢ‖‖wᵢ‖ over ReLU networks with outputs in ℝᴰ (affine part free)"
+    details = dict(details, dictionary_gap=float(res.duality_gap))
+    if exact:
+        # D(r̃) = ⟨r̃, Yp⟩/N − ‖r̃‖²/(2N)
+        Rt = R / max(1.0, sup)
+        gap = max(primal - (float(np.sum(Rt * Yp)) - 0.5 * float(np.sum(Rt ** 2))) / N, 0.0)
+        details["verified"] = (
+            f"global optimality over all networks: the certificate sup-norm {sup:.6g} was computed exactly "
+            f"over every (w, b) (affine rank {details['affine_rank']}); global duality gap {gap:.3g}"
+            + ("" if sup <= 1 + cert_tol else
+               f" (sup > 1 + cert_tol after {details['rounds']} rounds: the gap, not the sup, is the certificate)"))
+        return Certificate.from_gap(primal, gap, covers="global", problem=problem, dual_sup=float(sup),
+                                    method="exact pricing over all activation patterns "
+                                           "(anchored vertex/arc/cell enumeration)", details=details)
+    gap = float(res.duality_gap)
+    details["verified"] = (f"NOT a global certificate ({why}): the sup-norm {sup:.3g} is a lower bound from the "
+                           f"dictionary and sampled directions; the dictionary problem's gap is {gap:.3g}")
+    return Certificate.from_gap(primal, gap, covers="dictionary", problem=problem, dual_sup=float(sup),
+                                method="multi-task lasso over the dictionary; sup over the dictionary and "
+                                       "sampled directions (lower bound of the global sup)", details=details)
+
+
+class _ColumnGeneration:
+    """Restricted multi-task lassos over a growing dictionary, priced exactly (rank ≤ 3)."""
+
+    def __init__(self, X, Yp, alpha, proj, *, tol, max_iter, exact):
+        self.X, self.Yp, self.alpha, self.proj = X, Yp, alpha, proj
+        self.tol, self.max_iter, self.exact = tol, max_iter, exact
+        self.N = X.shape[0]
+        self.dict_sup = 0.0
+
+    def features(self, W, b):
+        return self.proj(np.maximum(self.X @ W.T - b[None, :], 0.0))
+
+    def solve_dictionary(self, Wd, bd):
+        """The dictionary problem alone (no generation): (B, R, lasso result)."""
+        Phi = self.features(Wd, bd)
+        res = multitask_lasso(Phi, self.Yp, self.alpha, tol=self.tol, max_iter=self.max_iter)
+        R = self.Yp - Phi @ res.coef
+        self._set_dict_sup(Phi, R, len(Wd))
+        return res.coef, R, res
+
+    def _set_dict_sup(self, Phi, R, m):
+        self.dict_sup = float(np.max(np.linalg.norm(Phi.T @ R, axis=1))) / (self.N * self.alpha) if m else 0.0
+
+    def _restricted(self, Phi, B, B0, rounds, tighten):
+        """One restricted solve: full BCD when tightening, interior point for small later rounds, else BCD."""
+        Yp, alpha, N = self.Yp, self.alpha, self.N
+        res = None
+        if tighten:
+            # restricted-solve accuracy limits the certificate: full BCD from the current B
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", LassoConvergenceWarning)
+                return multitask_lasso(Phi, Yp, alpha, tol=self.tol, max_iter=self.max_iter, coef_init=B), B0
+        if rounds > 1 and Phi.shape[1] * Yp.shape[1] <= 20_000:
+            # small restricted problem: interior point, KKT-inactive groups zeroed; kept if
+            # its own duality gap meets the lasso's stopping rule, else a BCD warm start
+            Bc, status = _group_lasso_conic(Phi, Yp, alpha)
+            if status in ("Solved", "AlmostSolved"):
+                Rc = Yp - Phi @ Bc
+                nb = np.linalg.norm(Bc, axis=1)
+                off = (np.linalg.norm(Phi.T @ Rc, axis=1) < (1 - 1e-6) * N * alpha) \
+                    | (nb <= 1e-12 * max(float(nb.max()), 1e-300))
+                Bc[off] = 0.0
+                B0 = Bc
+                res = _as_result(Phi, Yp, Bc, alpha, self.tol)
+        if res is None:
+            with warnings.catch_warnings():
+                # the first (large) dictionary solve only seeds the generation
+                warnings.simplefilter("ignore", LassoConvergenceWarning)
+                res = multitask_lasso(Phi, Yp, alpha, tol=self.tol, coef_init=B0,
+                                      max_iter=min(self.max_iter, 2000))
+        elif not res.converged:
+            # BCD polish of the interior-point solution, capped: on nearly collinear neurons
+            # it crawls; the better of the two is kept and the *global* gap is reported
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", LassoConvergenceWarning)
+                res2 = multitask_lasso(Phi, Yp, alpha, tol=self.tol, max_iter=min(self.max_iter, 200),
+                                       coef_init=B0)
+            if res2.duality_gap < res.duality_gap:
+                res = res2
+        return res, B0
+
+    def run(self, Wd, bd, hull, *, cert_tol, max_rounds):
+        """Column generation until the exact sup is ≤ 1 + cert_tol (or stalls / max_rounds)."""
+        mean, U, Z, sx = hull
+        N, alpha = self.N, self.alpha
+        Phi = self.features(Wd, bd)
         B = B0 = None
         rounds, sup, history, stalled, tighten = 0, np.inf, [], False, False
         while True:
             rounds += 1
-            res = None
-            if tighten:
-                # restricted-solve accuracy limits the certificate: full BCD from the current B
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", LassoConvergenceWarning)
-                    res = multitask_lasso(Phi, Yp, alpha, tol=self.tol, max_iter=self.max_iter, coef_init=B)
-            elif exact and rounds > 1 and Phi.shape[1] * Yp.shape[1] <= 20_000:
-                # small restricted problem: interior point, KKT-inactive groups zeroed; kept if
-                # its own duality gap meets the lasso's stopping rule, else a BCD warm start
-                Bc, status = _group_lasso_conic(Phi, Yp, alpha)
-                if status in ("Solved", "AlmostSolved"):
-                    Rc = Yp - Phi @ Bc
-                    nb = np.linalg.norm(Bc, axis=1)
-                    off = (np.linalg.norm(Phi.T @ Rc, axis=1) < (1 - 1e-6) * N * alpha) \
-                        | (nb <= 1e-12 * max(float(nb.max()), 1e-300))
-                    Bc[off] = 0.0
-                    B0 = Bc
-                    res = _as_result(Phi, Yp, Bc, alpha, self.tol)
-            if res is None:
-                with warnings.catch_warnings():
-                    if exact:      # the first (large) dictionary solve only seeds the generation
-                        warnings.simplefilter("ignore", LassoConvergenceWarning)
-                    res = multitask_lasso(Phi, Yp, alpha, tol=self.tol, coef_init=B0,
-                                          max_iter=min(self.max_iter, 2000) if exact else self.max_iter)
-            elif not res.converged:
-                # BCD polish of the interior-point solution, capped: on nearly collinear neurons
-                # it crawls; the better of the two is kept and the *global* gap is reported
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", LassoConvergenceWarning)
-                    res2 = multitask_lasso(Phi, Yp, alpha, tol=self.tol, max_iter=min(self.max_iter, 200),
-                                           coef_init=B0)
-                if res2.duality_gap < res.duality_gap:
-                    res = res2
+            res, B0 = self._restricted(Phi, B, B0, rounds, tighten)
             B = res.coef
-            R = Yp - Phi @ B
-            dict_sup = float(np.max(np.linalg.norm(Phi.T @ R, axis=1))) / (N * alpha) if len(Wd) else 0.0
-            if not exact:
-                break
+            R = self.Yp - Phi @ B
+            self._set_dict_sup(Phi, R, len(Wd))
             # exact pricing in affine-hull coordinates z = Uᵀ(x − mean)/sx: neuron (w, b) of x
             # with w = U w_z, b = wᵀmean + sx b_z has features sx·[w_zᵀz − b_z]₊
             sup, cands = vv_sup_norm(Z / sx, R * (sx / (N * alpha)), top_k=48)
@@ -397,7 +473,7 @@ class MultiTaskRidgeSplineRegressor:
                 break
             new_W, new_b = [], []
             for val, wz, bz in cands:
-                if val <= max(1 + cert_tol, dict_sup * (1 + 1e-9)):
+                if val <= max(1 + cert_tol, self.dict_sup * (1 + 1e-9)):
                     break
                 w = U @ wz
                 new_W.append(w)
@@ -416,74 +492,11 @@ class MultiTaskRidgeSplineRegressor:
             # restricted problems small; the exact pricing sees every neuron anyway)
             keep = np.any(B != 0, axis=1)
             Wd, bd = np.vstack([Wd[keep], new_W]), np.concatenate([bd[keep], new_b])
-            Phi = np.hstack([Phi[:, keep], feats(new_W, new_b)])
+            Phi = np.hstack([Phi[:, keep], self.features(new_W, new_b)])
             B0 = np.vstack([B[keep], np.zeros((len(new_b), B.shape[1]))])
-        if exact:
-            B = _reduce_groups(Phi, B)
-            R = Yp - Phi @ B
-        active = np.any(B != 0, axis=1)
-        if exact and sup > 1 + cert_tol and not stalled:
-            warnings.warn(f"column generation stopped after {rounds} rounds with the exact certificate "
-                          f"sup-norm {sup:.10g} > 1 + cert_tol; certificate_['duality_gap'] is the global "
-                          "gap; raise max_rounds or tol", RuntimeWarning, stacklevel=2)
-        if not exact:
-            sup = dict_sup
-            if d > 1 and self.n_check:
-                Uc = stiefel_sample(d, 1, check_int(self.n_check, "n_check", minimum=0), rng=rng)[:, :, 0]
-                Wc, bc = relu_dictionary(X, Uc)
-                Pc = proj(np.maximum(X @ Wc.T - bc[None, :], 0.0))
-                sup = max(sup, float(np.max(np.linalg.norm(Pc.T @ R, axis=1))) / (N * alpha))
-        # affine part: least squares of the remaining residual on [1, X]
-        F = np.maximum(X @ Wd[active].T - bd[active][None, :], 0.0) @ B[active]
-        coef_aff, *_ = np.linalg.lstsq(A, Y - F, rcond=None)
-        from ridgekit.nets.network import ShallowNetwork
-        V = B[active]
-        if V.shape[0] == 0:       # the constructor rejects zero neurons: one zero neuron
-            Wn, bn, V = np.eye(1, d), np.zeros(1), np.zeros((1, B.shape[1]))
-        else:
-            Wn, bn = Wd[active], bd[active]
-        self.network_ = ShallowNetwork(Wn, bn, V[:, 0] if self._scalar else V,
-                                       skip=(coef_aff[0], coef_aff[1:] if not self._scalar else coef_aff[1:, :1]))
-        resid = Y - self.network_(X).reshape(N, -1)
-        primal = float(0.5 * np.sum(resid ** 2) / N + alpha * np.sum(np.linalg.norm(V, axis=1)))
-        self.objective_ = primal
-        self.duality_gap_ = float(res.duality_gap)
-        self.n_active_ = int(active.sum())
-        # global dual point (exact case): r̃ = R / max(1, s), D(r̃) = ⟨r̃, Yp⟩/N − ‖r̃‖²/(2N)
-        Rt = R / max(1.0, sup)
-        gap = max(primal - (float(np.sum(Rt * Yp)) - 0.5 * float(np.sum(Rt ** 2))) / N, 0.0)
-        if exact:
-            method = "exact pricing over all activation patterns (anchored vertex/arc/cell enumeration)"
-            verified = (f"global optimality over all networks: the certificate sup-norm {sup:.6g} was computed "
-                        f"exactly over every (w, b) (affine rank {rank}); global duality gap {gap:.3g}"
-                        + ("" if sup <= 1 + cert_tol else
-                           f" (sup > 1 + cert_tol after {rounds} rounds: the gap, not the sup, is the certificate)"))
-        else:
-            why = ("user dictionary" if user else "solver='dictionary'" if solver == "dictionary"
-                   else f"affine rank {rank} > 3" if rank > 3 else f"{n_distinct} > exact_max_n points (rank 3)")
-            method = "dictionary and sampled directions (lower bound of the sup)"
-            verified = (f"NOT a global certificate ({why}): the sup-norm {sup:.3g} is a lower bound from the "
-                        f"dictionary and sampled directions; the dictionary problem's gap is {res.duality_gap:.3g}")
-            gap = float(res.duality_gap)
-        self.certificate_ = VVCertificate({
-            "sup_norm": float(sup), "exact": bool(exact), "method": method, "duality_gap": float(gap),
-            "dictionary_gap": float(res.duality_gap), "rounds": int(rounds), "n_dictionary": int(len(Wd)),
-            "affine_rank": int(rank), "history": [float(h) for h in history], "verified": verified})
-        self.n_features_in_ = d
-        self.lasso_result_ = res
-        return self
-
-    def predict(self, X):
-        """Network output at X (M, d): (M,) or (M, D) as the training Y."""
-        if not hasattr(self, "network_"):
-            raise ValueError("this MultiTaskRidgeSplineRegressor is not fitted yet; call fit first")
-        return self.network_(X)
-
-    def score(self, X, Y):
-        """R² averaged uniformly over outputs (scikit-learn's convention)."""
-        Y = as_float_array(Y, "Y", ndim=(1, 2)).reshape(len(Y), -1)
-        P = self.predict(X).reshape(len(Y), -1)
-        return float(np.mean(1 - np.sum((Y - P) ** 2, 0) / np.sum((Y - Y.mean(0)) ** 2, 0)))
+        B = _reduce_groups(Phi, B)
+        R = self.Yp - Phi @ B
+        return Wd, bd, B, R, res, sup, rounds, history, stalled
 
 
 def width_bound_experiment(N, *, K=500, D=10, rank=None, n_trials=10, alpha_rel=1e-3, tol=1e-10, rng=None):

@@ -143,7 +143,7 @@ def test_vv_regressor_d1_is_global_and_consistent(rng):
     obj = 0.5 * np.sum(R ** 2) / 25 + 1e-3 * net.path_norm()
     assert est.objective_ == pytest.approx(obj, rel=1e-10)
     assert -1e-14 <= est.duality_gap_ <= 1e-10
-    assert est.certificate_ <= 1 + 1e-5                       # no violating knot in d = 1
+    assert est.certificate_.dual_sup <= 1 + 1e-5              # no violating knot in d = 1
     assert est.n_active_ <= 25 * 2                            # width ≤ N·D
     assert est.predict(X).shape == (25, 2) and est.score(X, Y) > 0.95
 
@@ -151,7 +151,7 @@ def test_vv_regressor_d1_is_global_and_consistent(rng):
 def test_vv_regressor_scalar_and_d2(rng):
     X = rng.uniform(-1, 1, (30, 2))
     y = np.maximum(X @ [0.6, 0.8], 0)
-    est = MultiTaskRidgeSplineRegressor(alpha=1e-3, n_directions=16, rng=0).fit(X, y)
+    est = MultiTaskRidgeSplineRegressor(alpha=1e-3, n_directions=16, random_state=0).fit(X, y)
     assert est.predict(X).shape == (30,)
     assert est.score(X, y) > 0.95 and est.duality_gap_ >= 0
 
@@ -171,8 +171,8 @@ def test_vv_regressor_dictionary_parameter(rng):
 
 
 @pytest.mark.parametrize("kwargs,X,Y,exc,match", [
-    ({}, np.ones((5, 1)), np.ones((5, 0)), ValueError, "D ≥ 1"),
-    ({}, np.ones((5, 1)), np.ones((4, 2)), ValueError, "same number of rows"),
+    ({}, np.ones((5, 1)), np.ones((5, 0)), ValueError, "0 feature"),
+    ({}, np.ones((5, 1)), np.ones((4, 2)), ValueError, "inconsistent numbers of samples"),
     ({"alpha": -1.0}, np.ones((5, 1)), np.ones((5, 2)), ValueError, "alpha"),
     ({"dictionary": 3}, np.ones((5, 2)), np.ones((5, 2)), TypeError, "dictionary"),
 ])

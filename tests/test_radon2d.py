@@ -196,7 +196,7 @@ def test_bad_angles_and_options():
 
 @pytest.mark.parametrize("n_det", [400, 511, 512])
 def test_axis_aligned_angles_with_large_detectors(n_det):
-    # cos 90° ≈ 6e-17: the per-row column range must not overflow (was a segfault)
+    # cos 90° ≈ 6e-17: the per-row column range must not overflow (an out-of-range index crashes)
     sino = np.ones((n_det, 2))
     out = rk.iradon(sino, [90.0, 0.0])
     ref = skt.iradon(sino, [90.0, 0.0])

@@ -134,8 +134,10 @@ def test_objective_matches_cvxpy(rng, d, N, lam, solver):
     ref = _cvxpy_reference(X, y, s, lam)
     assert est.objective_ == pytest.approx(ref, rel=1e-6)
     assert est.n_neurons_ <= N - (d + 1)
-    assert est.certificate_["exact"] and est.certificate_["sup_norm"] <= 1 + 1e-6
-    assert est.certificate_["sup_norm"] >= 1 - 1e-6          # active neurons touch the bound
+    assert est.certificate_.covers == "global" and est.certificate_.dual_sup <= 1 + 1e-6
+    assert est.certificate_.dual_sup >= 1 - 1e-6             # active neurons touch the bound
+    assert est.certificate_.duality_gap == est.duality_gap_
+    assert est.certificate_.lower_bound == est.objective_ - est.duality_gap_
     assert est.duality_gap_ <= 1e-6 * max(1.0, est.objective_)
     if lam > 0:
         f = est.predict(X)
@@ -154,7 +156,7 @@ def test_d1_agrees_with_fit_tv2(rng):
         est = RidgeSplineRegressor(lam=lam).fit(x[:, None], y)
         ref = fit_tv2(x, y, lam)
         assert est.objective_ == pytest.approx(ref.objective_, rel=1e-7)
-        assert est.n_neurons_ <= 23 and est.certificate_["exact"]
+        assert est.n_neurons_ <= 23 and est.certificate_.is_global
 
 
 def test_sparsify_keeps_values(rng):
@@ -191,7 +193,7 @@ def test_collinear_points_reduce_to_1d(rng):
     X = np.outer(t, u) + np.array([1.0, -2.0])
     y = np.cos(3 * t)
     est = RidgeSplineRegressor(lam=0.01).fit(X, y)
-    assert est.certificate_["affine_rank"] == 1
+    assert est.certificate_.details["affine_rank"] == 1
     assert est.objective_ == pytest.approx(fit_tv2(t, y, 0.01).objective_, rel=1e-7)
     assert est.n_neurons_ <= 12 - 2
 
@@ -248,26 +250,11 @@ def test_predict_in_chunks(rng):
 def test_sampled_certificate_says_so(rng):
     X, y = _data(rng, 20, 4)
     est = RidgeSplineRegressor(lam=0.1, random_state=0).fit(X, y)
-    assert not est.certificate_["exact"]
-    assert "NOT a global certificate" in est.certificate_["verified"]
+    assert est.certificate_.covers == "sampled"
+    assert "NOT a global certificate" in est.certificate_.details["verified"]
 
 
-# ----------------------------------------------------------------------------- scikit-learn
-@pytest.mark.slow
-def test_sklearn_estimator_checks():
-    pytest.importorskip("sklearn")
-    from sklearn.utils.estimator_checks import check_estimator
-    # marked slow: the checks fit random data with up to 10 features and 100+ samples
-    # dozens of times (sampled working set, seconds per fit; about 3 minutes in all)
-    expected = {}
-    from sklearn.exceptions import SkipTestWarning
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)     # max_iter on random high-d data
-        # checks that do not apply (e.g. check_array_api_input without SCIPY_ARRAY_API=1)
-        # report themselves through SkipTestWarning, which the suite's filters would raise
-        warnings.simplefilter("ignore", SkipTestWarning)
-        check_estimator(RidgeSplineRegressor(lam=0.1, max_iter=3, random_state=0),
-                        expected_failed_checks=expected)
+# scikit-learn's common estimator checks: tests/test_estimator_api.py
 
 
 def test_gallery_quick(tmp_path):
@@ -340,11 +327,11 @@ def test_neurons_matches_full_program(rng):
     X, y = _data(rng, 50, 2)
     ref = RidgeSplineRegressor(lam=0.02, solver="full").fit(X, y)
     est = RidgeSplineRegressor(lam=0.02, solver="neurons").fit(X, y)
-    assert est.certificate_["exact"]
+    assert est.certificate_.is_global
     assert abs(est.objective_ - ref.objective_) <= est.duality_gap_ + ref.duality_gap_ + 1e-12
     assert est.duality_gap_ <= 1e-6 * est.objective_
     assert est.n_neurons_ <= 50 - 3
-    assert "neuron column generation" in est.certificate_["patterns"]
+    assert "neuron column generation" in est.certificate_.details["patterns"]
 
 
 def test_neurons_needs_positive_lambda(rng):
@@ -360,9 +347,9 @@ def test_neurons_sampled_pricing_says_so(rng):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # max_iter may be reached: either way is reported
         est = RidgeSplineRegressor(lam=0.1, solver="neurons", random_state=0).fit(X, y)
-    assert not est.certificate_["exact"]
-    assert "NOT a global certificate" in est.certificate_["verified"]
-    assert "sampled pricing" in est.certificate_["patterns"]
+    assert est.certificate_.covers == "sampled"
+    assert "NOT a global certificate" in est.certificate_.details["verified"]
+    assert "sampled pricing" in est.certificate_.details["patterns"]
     # the network evaluates to the fitted values the objective was computed from
     f = est.predict(X)
     assert est.objective_ == pytest.approx(0.5 * np.sum((f - y) ** 2) + 0.1 * est.rtv_, rel=1e-12)
@@ -380,7 +367,7 @@ def test_weight_decay_problem_option(rng):
     W, b, v = net.W, -net.b, net.V
     assert np.allclose(np.linalg.norm(np.c_[W, b], axis=1), 1.0)
     assert est.objective_ == pytest.approx(weight_decay_objective(X, y, 1e-2, W, b, v), rel=1e-10)
-    assert est.certificate_["exact"] and est.certificate_["problem"] == "weight_decay"
+    assert est.certificate_.is_global and "weight decay" in est.certificate_.problem
     assert np.allclose(net.affine_part()[1], 0.0)                   # no skip connection
     with pytest.raises(ValueError, match="problem"):
         RidgeSplineRegressor(problem="scnn").fit(X, y)

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
-from ridgekit.splines.tv2 import fit_tv2, lambda_max, tv2_path
+from ridgekit.splines.tv2 import TV2Spline, fit_tv2, lambda_max, tv2_path
 
 
 def _cvxpy_objective(x, y, lam, w=None):
@@ -46,7 +46,7 @@ def test_three_points_closed_form():
         assert s.n_knots_ == 1
         assert s.jumps_[0] == pytest.approx(6 * lam - 2, rel=1e-12)
         assert s.objective_ == pytest.approx(2 * lam - 3 * lam ** 2, rel=1e-12)
-        np.testing.assert_allclose(s.predict(x), [lam, 1 - 2 * lam, lam], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(s.predict(np.reshape(x, (-1, 1))), [lam, 1 - 2 * lam, lam], rtol=1e-12, atol=1e-14)
     for lam in (1 / 3, 1.0, 1e6):
         s = fit_tv2(x, y, lam)
         assert s.n_knots_ == 0
@@ -60,7 +60,7 @@ def test_knot_merging_interpolation():
     assert (s.n_knots_interpolant_, s.n_knots_) == (2, 1)
     assert s.knots_[0] == pytest.approx(1.5, abs=1e-15)
     assert s.rtv_ == pytest.approx(2.0, abs=1e-14)
-    np.testing.assert_allclose(s.predict([0, 1, 2, 3]), [0, 0, 1, 3], atol=1e-14)
+    np.testing.assert_allclose(s.predict(np.reshape([0, 1, 2, 3], (-1, 1))), [0, 0, 1, 3], atol=1e-14)
 
 
 def test_run_of_five_same_sign_needs_three():
@@ -68,7 +68,7 @@ def test_run_of_five_same_sign_needs_three():
     y = x ** 2          # convex: slope change 2 at every interior point, a run of 5
     s = fit_tv2(x, y, lam=0)
     assert s.n_knots_interpolant_ == 5 and s.n_knots_ == 3
-    np.testing.assert_allclose(s.predict(x), y, atol=1e-12)
+    np.testing.assert_allclose(s.predict(np.reshape(x, (-1, 1))), y, atol=1e-12)
     assert s.rtv_ == pytest.approx(10.0, rel=1e-14)
 
 
@@ -97,7 +97,7 @@ def test_agrees_with_cvxpy(seed):
     # the certificate: a duality gap at rounding level
     assert s.duality_gap_ <= 1e-9 * s.objective_
     # the network reproduces the fitted values and its norm is the TV
-    np.testing.assert_allclose(s.predict(s.x_unique_), s.fitted_, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(s.predict(np.reshape(s.x_unique_, (-1, 1))), s.fitted_, rtol=1e-9, atol=1e-9)
     assert s.network_.rtv_seminorm() == pytest.approx(s.rtv_, rel=1e-9)
 
 
@@ -150,7 +150,7 @@ def test_knot_count_never_exceeds_brute_force(seed):
     s = fit_tv2(x, y, lam)
     brute = _brute_force_min_knots(s.x_unique_, s.fitted_, s.rtv_, s.n_knots_interpolant_)
     assert s.n_knots_ <= brute
-    np.testing.assert_allclose(s.predict(s.x_unique_), s.fitted_, atol=1e-10)
+    np.testing.assert_allclose(s.predict(np.reshape(s.x_unique_, (-1, 1))), s.fitted_, atol=1e-10)
     assert s.n_knots_ <= N - 2
 
 
@@ -183,12 +183,12 @@ def test_tiny_lambda_approaches_interpolation():
 
 def test_small_n():
     s = fit_tv2([1.0], [2.0], 0.1)
-    assert s.n_knots_ == 0 and s.predict([5.0])[0] == pytest.approx(2.0)
+    assert s.n_knots_ == 0 and s.predict(np.reshape([5.0], (-1, 1)))[0] == pytest.approx(2.0)
     s = fit_tv2([0.0, 2.0], [1.0, 3.0], 0.1)
-    np.testing.assert_allclose(s.predict([0.0, 1.0, 2.0]), [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(s.predict(np.reshape([0.0, 1.0, 2.0], (-1, 1))), [1.0, 2.0, 3.0])
     assert s.objective_ == pytest.approx(0.0, abs=1e-14)
     s = fit_tv2([0.0, 0.0, 1.0], [1.0, 3.0, 0.0], 0.0)      # duplicates → 2 distinct points
-    np.testing.assert_allclose(s.predict([0.0, 1.0]), [2.0, 0.0])
+    np.testing.assert_allclose(s.predict(np.reshape([0.0, 1.0], (-1, 1))), [2.0, 0.0])
     assert s.objective_ == pytest.approx(1.0)
 
 
@@ -197,17 +197,19 @@ def test_nan_is_a_clear_error(bad):
     x = np.linspace(0, 1, 5)
     y = np.ones(5)
     (x if bad == "x" else y)[2] = np.nan
-    with pytest.raises(ValueError, match=f"{bad} must be finite"):
+    with pytest.raises(ValueError, match="NaN"):
         fit_tv2(x, y, 0.1)
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="lam must be finite and >= 0"):
+    with pytest.raises(ValueError, match="'lam' parameter"):
         fit_tv2([0, 1, 2], [0, 1, 0], -1.0)
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         fit_tv2([0, 1, 2], [0, 1], 0.1)
-    with pytest.raises(ValueError, match="RidgeSplineRegressor"):
+    with pytest.raises(ValueError, match=r"x must have 1 dimension"):
         fit_tv2(np.zeros((3, 2)), [0, 1, 0], 0.1)
+    with pytest.raises(ValueError, match="univariate"):
+        TV2Spline(0.1).fit(np.zeros((3, 2)), [0, 1, 0])
 
 
 def test_jittered_grid_1e4_is_fast_and_certified():
@@ -234,7 +236,7 @@ def test_uniform_random_2e4_certified(e):
     if e < 8:
         # at 1e-8 λ_max the network sums thousands of ReLUs with slopes ~1/h and loses
         # digits when evaluated (open: evaluate the spline piecewise instead)
-        np.testing.assert_allclose(s.predict(s.x_unique_), s.fitted_, rtol=1e-8, atol=1e-8)
+        np.testing.assert_allclose(s.predict(np.reshape(s.x_unique_, (-1, 1))), s.fitted_, rtol=1e-8, atol=1e-8)
 
 
 @pytest.mark.parametrize("e", [1, 3, 6])
@@ -329,7 +331,7 @@ def test_fit_csv_roundtrip(tmp_path, capsys):
     assert "objective" in capsys.readouterr().out
     net = ShallowNetwork.load(str(tmp_path / "m.npz"))
     ref = fit_tv2(x, y, 1e-2)
-    np.testing.assert_allclose(net(x[:, None]), ref.predict(x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(net(x[:, None]), ref.predict(np.reshape(x, (-1, 1))), rtol=1e-12, atol=1e-12)
     assert out["neurons"] == ref.n_knots_ and (tmp_path / "m.png").exists()
 
 

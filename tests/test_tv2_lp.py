@@ -44,7 +44,7 @@ def test_objective_matches_cvxpy(rng, loss, lam):
     assert s.duality_gap_ <= 1e-8 * max(1.0, s.objective_)
     # the network is the fitted spline: its values, its TV(f″) and the objective it implies
     xs, g = np.unique(x, return_inverse=True)
-    np.testing.assert_allclose(s.predict(xs), s.values_, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(s.predict(np.reshape(xs, (-1, 1))), s.values_, rtol=0, atol=1e-9)
     assert s.network_.rtv_seminorm() == pytest.approx(s.tv_, rel=1e-12, abs=1e-12)
 
 
@@ -55,7 +55,7 @@ def test_large_lambda_gives_affine_median_line(rng):
     y = 2 * x + rng.standard_normal(41)
     s = fit_tv2_lp(x, y, 1e6)
     assert len(s.knots_) == 0 and s.network_.n_neurons == 0
-    assert np.sum(np.isclose(s.predict(x), y, rtol=0, atol=1e-9)) >= 2
+    assert np.sum(np.isclose(s.predict(np.reshape(x, (-1, 1))), y, rtol=0, atol=1e-9)) >= 2
 
 
 def test_hinge_separable_data_zero_loss(rng):
@@ -65,7 +65,7 @@ def test_hinge_separable_data_zero_loss(rng):
     y = np.where(x > 0.5, 1.0, -1.0)
     s = fit_tv2_lp(x, y, 1e-3, loss="hinge")
     assert s.loss_ == pytest.approx(0.0, abs=1e-9)
-    assert np.all(np.sign(s.decision_function(x)) == y)
+    assert np.all(np.sign(s.predict(x[:, None])) == y)
 
 
 def test_bad_input(rng):
@@ -76,7 +76,7 @@ def test_bad_input(rng):
         fit_tv2_lp(x, x, 0.0)
     with pytest.raises(ValueError, match="labels"):
         fit_tv2_lp(x, x, 0.1, loss="hinge")
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         fit_tv2_lp(x, x[:5], 0.1)
     with pytest.raises(ValueError):
         fit_tv2_lp(np.r_[x[:-1], np.nan], x, 0.1)

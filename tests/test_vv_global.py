@@ -117,11 +117,13 @@ def test_global_matches_fine_grid_reference(rng, N, D, alpha):
     X = rng.uniform(-1, 1, (N, 2))
     Y = np.c_[np.abs(X[:, 0] - X[:, 1]), np.maximum(X @ [1.0, 0.5], 0), X[:, 0] ** 2][:, :D]
     Y = Y + 0.05 * rng.standard_normal((N, D))
-    est = MultiTaskRidgeSplineRegressor(alpha=alpha, tol=1e-12, cert_tol=1e-9, rng=0).fit(X, Y)
+    est = MultiTaskRidgeSplineRegressor(alpha=alpha, tol=1e-12, cert_tol=1e-9, random_state=0).fit(X, Y)
     cert = est.certificate_
-    assert cert["exact"] and cert["affine_rank"] == 2 and "global optimality" in cert["verified"]
-    assert float(cert) <= 1 + 1e-7
-    gap = cert["duality_gap"]
+    assert cert.covers == "global" and cert.details["affine_rank"] == 2
+    assert "global optimality" in cert.details["verified"]
+    assert cert.dual_sup <= 1 + 1e-7
+    gap = cert.duality_gap
+    assert cert.lower_bound == est.objective_ - gap
     assert 0 <= gap <= 1e-7 * est.objective_
     ref, th = _grid_reference(X, Y, alpha)
     P_snap, bound = _snapped_objective(est, X, Y, alpha, th)
@@ -136,9 +138,9 @@ def test_scalar_output_equals_ridge_spline_regressor(rng, d, N):
     X = rng.uniform(-1, 1, (N, d))
     y = np.abs(X[:, 0]) - np.maximum(X @ np.linspace(0.5, 1, d), 0) + 0.05 * rng.standard_normal(N)
     alpha = 2e-3
-    ours = MultiTaskRidgeSplineRegressor(alpha=alpha, tol=1e-12, cert_tol=1e-9, rng=0).fit(X, y)
+    ours = MultiTaskRidgeSplineRegressor(alpha=alpha, tol=1e-12, cert_tol=1e-9, random_state=0).fit(X, y)
     ref = RidgeSplineRegressor(lam=N * alpha, tol=1e-9).fit(X, y)
-    assert ours.certificate_["exact"] and float(ours.certificate_) <= 1 + 1e-7
+    assert ours.certificate_.covers == "global" and ours.certificate_.dual_sup <= 1 + 1e-7
     assert ours.objective_ == pytest.approx(ref.objective_ / N, rel=1e-6)
     assert ours.predict(X).shape == (N,)
 
@@ -146,10 +148,10 @@ def test_scalar_output_equals_ridge_spline_regressor(rng, d, N):
 def test_rank3_vector_global_certificate(rng):
     X = rng.uniform(-1, 1, (10, 3))
     Y = np.c_[np.abs(X[:, 0] + X[:, 2]), np.maximum(X[:, 1], 0)] + 0.02 * rng.standard_normal((10, 2))
-    est = MultiTaskRidgeSplineRegressor(alpha=3e-3, tol=1e-12, cert_tol=1e-9, rng=0).fit(X, Y)
+    est = MultiTaskRidgeSplineRegressor(alpha=3e-3, tol=1e-12, cert_tol=1e-9, random_state=0).fit(X, Y)
     cert = est.certificate_
-    assert cert["exact"] and cert["affine_rank"] == 3
-    assert float(cert) <= 1 + 1e-7 and 0 <= cert["duality_gap"] <= 1e-7 * est.objective_
+    assert cert.covers == "global" and cert.details["affine_rank"] == 3
+    assert cert.dual_sup <= 1 + 1e-7 and 0 <= cert.duality_gap <= 1e-7 * est.objective_
 
 
 def test_low_rank_embedding_is_exact(rng):
@@ -157,9 +159,9 @@ def test_low_rank_embedding_is_exact(rng):
     t = np.sort(rng.uniform(-1, 1, 12))
     X = np.c_[t, 2 * t + 1, -t]
     Y = np.c_[np.abs(t), np.maximum(t - 0.2, 0)] + 0.01 * rng.standard_normal((12, 2))
-    est = MultiTaskRidgeSplineRegressor(alpha=1e-3, tol=1e-12, rng=0).fit(X, Y)
-    assert est.certificate_["exact"] and est.certificate_["affine_rank"] == 1
-    assert float(est.certificate_) <= 1 + 1e-6
+    est = MultiTaskRidgeSplineRegressor(alpha=1e-3, tol=1e-12, random_state=0).fit(X, Y)
+    assert est.certificate_.covers == "global" and est.certificate_.details["affine_rank"] == 1
+    assert est.certificate_.dual_sup <= 1 + 1e-6
     # the same data in d = 1 (where the knot dictionary is exact) gives the same objective
     est1 = MultiTaskRidgeSplineRegressor(alpha=1e-3, tol=1e-12).fit(np.sqrt(6) * t[:, None], Y)
     assert est.objective_ == pytest.approx(est1.objective_, rel=1e-7)
@@ -168,11 +170,11 @@ def test_low_rank_embedding_is_exact(rng):
 def test_non_global_paths_say_so(rng):
     X = rng.uniform(-1, 1, (12, 2))
     Y = rng.standard_normal((12, 2))
-    est = MultiTaskRidgeSplineRegressor(alpha=1e-2, solver="dictionary", rng=0).fit(X, Y)
-    assert not est.certificate_["exact"] and est.certificate_["verified"].startswith("NOT")
+    est = MultiTaskRidgeSplineRegressor(alpha=1e-2, solver="dictionary", random_state=0).fit(X, Y)
+    assert est.certificate_.covers == "dictionary" and est.certificate_.details["verified"].startswith("NOT")
     X4 = rng.uniform(-1, 1, (12, 4))
-    est4 = MultiTaskRidgeSplineRegressor(alpha=1e-2, rng=0, n_directions=8).fit(X4, Y)
-    assert not est4.certificate_["exact"] and "rank 4" in est4.certificate_["verified"]
+    est4 = MultiTaskRidgeSplineRegressor(alpha=1e-2, random_state=0, n_directions=8).fit(X4, Y)
+    assert est4.certificate_.covers == "dictionary" and "rank 4" in est4.certificate_.details["verified"]
     with pytest.raises(ValueError, match="solver"):
         MultiTaskRidgeSplineRegressor(solver="bogus").fit(X, Y)
 
@@ -182,8 +184,8 @@ def test_estimator_pickles_with_certificate(rng):
 
     X = rng.uniform(-1, 1, (8, 2))
     Y = rng.standard_normal((8, 2))
-    est = MultiTaskRidgeSplineRegressor(alpha=1e-2, rng=0).fit(X, Y)
+    est = MultiTaskRidgeSplineRegressor(alpha=1e-2, random_state=0).fit(X, Y)
     est2 = pickle.loads(pickle.dumps(est))
-    assert float(est2.certificate_) == float(est.certificate_)
-    assert est2.certificate_["verified"] == est.certificate_["verified"]
+    assert est2.certificate_ == est.certificate_
+    assert est2.certificate_.details["verified"] == est.certificate_.details["verified"]
     np.testing.assert_array_equal(est2.predict(X), est.predict(X))
