@@ -147,7 +147,9 @@ def format_number(v) -> str:
     if x == round(x) and abs(x) < 1e6:
         return str(int(x))
     if 1e-3 <= abs(x) < 1e4:
-        return f"{x:.4g}"
+        short = f"{x:.4g}"
+        # a non-integer that rounds to an integer (a sup of 1.0000003 against 1 + 1e-6) keeps its digits
+        return short if any(ch in short for ch in ".e") else f"{x:.10g}"
     return f"{x:.3e}"
 
 
