@@ -279,20 +279,26 @@ def _combine(parts, fq, H, s, w_e, w_l, lin_extra=None):
         num_x, den_x = A @ V, A.sum(-1, keepdim=True)
         lin_num = num_x if lin_num is None else lin_num + num_x
         lin_den = den_x if lin_den is None else lin_den + den_x
+    one_l = isinstance(w_l, float) and w_l == 1.0
+    one_e = isinstance(w_e, float) and w_e == 1.0
     if lin_den is not None:
-        lin_den = w_l * lin_den
-        lin_num = w_l * lin_num
+        if not one_l:
+            lin_den = w_l * lin_den
+            lin_num = w_l * lin_num
         ld = torch.log(lin_den.detach())  # -inf where the linear denominator is 0
         m = ld if m is None else torch.maximum(m, ld)
     if m is None:
         raise ValueError("nothing to attend to (empty exact set and no linear state)")
-    m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
+    m = torch.nan_to_num(m, neginf=0.0)  # rows with nothing to attend to: any shift will do
     num = den = 0.0
     for sc, val in parts:
         if sc.shape[-1]:
             p = torch.exp(sc - m)
-            num = num + w_e * (p @ val)
-            den = den + w_e * p.sum(-1, keepdim=True)
+            pv, ps = p @ val, p.sum(-1, keepdim=True)
+            if not one_e:
+                pv, ps = w_e * pv, w_e * ps
+            num = num + pv
+            den = den + ps
     if lin_den is not None:
         em = torch.exp(-m)
         num = num + em * lin_num
@@ -709,8 +715,6 @@ class LoLAState:
                              f"got {tuple(x.shape)}")
         if x.dtype != self.dtype:
             raise TypeError(f"{name} must be {self.dtype}, got {x.dtype}")
-        if not bool(torch.isfinite(x).all()):
-            raise ValueError(f"{name} contains NaN or infinite entries")
         return x
 
     def step(self, q, k, v):
@@ -718,6 +722,10 @@ class LoLAState:
         q = self._check_token(q, "q", self.d)
         k = self._check_token(k, "k", self.d)
         v = self._check_token(v, "v", self.dv)
+        if not bool(torch.isfinite(torch.cat([q.reshape(-1), k.reshape(-1), v.reshape(-1)])).all()):
+            for name, x in (("q", q), ("k", k), ("v", v)):
+                if not bool(torch.isfinite(x).all()):
+                    raise ValueError(f"{name} contains NaN or infinite entries")
         fq = _features(self.fm, q.unsqueeze(2), "q")
         fk = _features(self.fm, k.unsqueeze(2), "k")
         n = self.n
