@@ -57,8 +57,8 @@ class _Sizes:
     tasks: tuple
 
 
-QUICK = _Sizes(seeds=2, rounds=5, steps=200, distill_steps=100, dm_iterations=100, rewind=10,
-               rewinds=(0, 10, 50), hidden=128, sharp_points=300, tasks=("digits",))
+QUICK = _Sizes(seeds=2, rounds=5, steps=150, distill_steps=60, dm_iterations=80, rewind=10,
+               rewinds=(0, 10, 50), hidden=128, sharp_points=300, tasks=("digits", "second"))
 FULL = _Sizes(seeds=4, rounds=12, steps=600, distill_steps=300, dm_iterations=600, rewind=20,
               rewinds=(0, 5, 20, 50, 100, 200), hidden=256, sharp_points=1000, tasks=("digits", "second"))
 
