@@ -16,9 +16,10 @@ so one worker is one core):
   (serialisation and transfer).  Anchor: the same transform in this process (numba with 1
   thread, and with all threads); the forward must be identical, the backprojection equal
   to the reordered-sum bound.
-* Memory per worker against the block size: peak resident memory (``ru_maxrss``) of a
-  single worker, restarted before each block size, minus its peak after a warm-up call on
-  a tiny transform (imports and kernels), beside the volume and block sizes.
+* Memory per worker against the block size: the peak of traced allocations
+  (``tracemalloc``: numpy arrays and Python objects) of one block task on a worker, beside
+  the sizes of the volume and of the block of the sinogram.  (A worker's peak resident
+  memory is set by its imports, about 260 MiB, and hides these increments.)
 * A small flat-minima sweep (the Fig. 2 task of arXiv 2506.20779, tiny sizes) through
   ``ridgekit.sweep.run_sweep``: serially in this process, and on 1 and 2 workers.
 
@@ -150,38 +151,46 @@ def bench_transform(N, M, block_size, workers, rows, repeats=1):
 
 
 def _peak_on_worker(N, M, block_size, which):
+    """Peak of traced allocations (numpy arrays, Python objects) of one block task on a worker."""
+    import tracemalloc
+
     import numpy as np
 
+    from ridgekit.kplane import _distributed as D
     from ridgekit.radon import RadonTransform
 
     R = RadonTransform((N, N, N), M, extent=1.0)
-    f = np.ones(R.grid_shape)
-    from ridgekit.kplane import _distributed as D
-
+    R.footprints  # noqa: B018  (cached per transform, O(M), not per block)
     lo, hi = 0, min(block_size, R.m)
-    if which == "forward":
-        D._forward_block(R, f, lo, hi, {})
-    else:
-        g = np.ones((hi - lo, R.n_offsets))
-        D._adjoint_block(R, g, lo, hi, None, None)
-    return _maxrss_mib()
+    tracemalloc.start()
+    try:
+        if which == "forward":
+            f = np.ones(R.grid_shape)  # the scattered volume, held by the worker
+            D._forward_block(R, f, lo, hi, {})
+        else:
+            g = np.ones((hi - lo, R.n_offsets))  # the block of the sinogram sent to the worker
+            D._adjoint_block(R, g, lo, hi, None, None)
+        return tracemalloc.get_traced_memory()[1] / 2 ** 20
+    finally:
+        tracemalloc.stop()
 
 
 def bench_memory(N, M, block_sizes, rows):
     import math
 
     T = 2 * math.ceil(math.sqrt(3) * N / 2) + 1  # offsets of RadonTransform((N,)*3, extent=1.0)
-    for which in ("forward", "adjoint"):
-        for b in block_sizes:
-            cluster, client = _cluster(1)  # a fresh worker process: its ru_maxrss starts anew
-            try:
-                base = list(client.run(_warm).values())[0]
+    cluster, client = _cluster(1)
+    try:
+        client.run(_warm)
+        for which in ("forward", "adjoint"):
+            for b in block_sizes:
                 peak = client.submit(_peak_on_worker, N, M, b, which, pure=False).result()
-            finally:
-                client.close()
-                cluster.close()
-            rows.append([which, b, f"{peak:.0f} MiB", f"{base:.0f} MiB", f"{peak - base:.0f} MiB",
-                         f"{8 * N ** 3 / 2 ** 20:.1f} MiB", f"{8 * b * T / 2 ** 20:.2f} MiB"])
+                vol, blk = 8 * N ** 3 / 2 ** 20, 8 * b * T / 2 ** 20
+                rows.append([which, b, f"{peak:.1f} MiB", f"{vol:.1f} MiB", f"{blk:.2f} MiB",
+                             f"{peak / (vol + blk):.2f}"])
+    finally:
+        client.close()
+        cluster.close()
 
 
 def bench_sweep(tasks_spec, workers, rows):
@@ -262,9 +271,9 @@ def main(argv=None):
         rows = []
         Nm, Mm = (48, 1000) if args.quick else (96, 4000)
         bench_memory(Nm, Mm, (50, 250, 1000, 4000) if not args.quick else (50, 250, 1000), rows)
-        out.append(f"Memory of one worker per block, {Nm}³ volume, {Mm} directions (peak RSS after a restart; "
-                   f"baseline = after a warm-up on an 8³ transform):\n\n" + _table(
-                       ["task", "block size", "peak RSS", "baseline", "peak − baseline", "volume", "sinogram block"],
+        out.append(f"Memory of one block task on a worker, {Nm}³ volume, {Mm} directions (peak of traced "
+                   f"allocations, tracemalloc: arrays and Python objects of the task):\n\n" + _table(
+                       ["task", "block size", "traced peak", "volume", "sinogram block", "peak / (volume + block)"],
                        rows))
         print(out[-1] + "\n", flush=True)
     if "sweep" not in skip:
