@@ -37,7 +37,7 @@ quick run computes a subset of the same cells and reports its slopes
 without a claim.  Sizes: :data:`FULL` (the paper's; for a GPU or a long CPU run) and
 :data:`QUICK`.  The Fig. 2 networks are trained in batches
 (:func:`ridgekit.nets.torch.train_gd_batched`) through a resumable sweep (results under
-``out_dir/flat_minima_sweep``).
+``out_dir/flat_minima_sweep-SIZE-DEVICE``, one store per size and device).
 
 Exact checks (independent of the size): Lanczos against the dense Hessian, Prop. I.2
 (λ_max = 1 for a network inactive on all data that fits y = 0, with L = (1/2n)Σ), Thm. 3.2 on
@@ -529,7 +529,10 @@ def _curse(out, S, device, plt, *, scheduler, n_jobs, show_progress):
     sens = [dict(d=d, n=n, check_bound=False, weight_decay=lam, include_gd=False, **base)
             for lam in S.f2_wd_sensitivity for d in S.f2_dims for n in S.f2_ns]
     t0 = time.perf_counter()
-    results = run_sweep(fig2_task, tasks + sens, out / "flat_minima_sweep", n_jobs=n_jobs, scheduler=scheduler,
+    # one store per sweep definition (a store of another definition is refused): quick and
+    # full sizes, cpu and cuda runs into the same out_dir keep separate stores
+    store = out / f"flat_minima_sweep-{'quick' if S is QUICK else 'full'}-{device}"
+    results = run_sweep(fig2_task, tasks + sens, store, n_jobs=n_jobs, scheduler=scheduler,
                         progress=show_progress, desc="flat-minima Fig. 2")
     t_sweep = time.perf_counter() - t0
     res_main, res_sens = results[:len(tasks)], results[len(tasks):]
