@@ -28,6 +28,9 @@ def test_lottery_gallery_tiny(tmp_path):
     for key in ("max |w| over pruned positions", "pruned-weight counts", "with itself", "distinct training points"):
         hits = [c for n, c in by_name.items() if key in n]
         assert hits and all(c.passed for c in hits), key
+    for c in res["checks"]:                      # every check can fail (NaN, inf, values past its limit)
+        assert c.oracle and c.reason
+        assert not any(c.recheck(v).passed for v in c.failing_values()), c.name
     data = json.loads((tmp_path / "lottery.json").read_text())
     st = data["studies"][0]
     assert st["task"] == "digits" and len(st["sparsity"]) == 2
