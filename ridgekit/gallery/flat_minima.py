@@ -209,7 +209,7 @@ def wd_floor(d, lam):
         c = max(0, 1 − √2·λ·(d + 2)),   excess risk = (1 − c)²/(d + 2),
 
     which does not decrease with n.  The true minimiser may use cheaper nonlinear fits (for
-    d ≥ 2 most of the data has |wᵀx| well below 1, so a neuron with a smaller bias is active on
+    d ≥ 2 most of the data has :math:`|wᵀx|` well below 1, so a neuron with a smaller bias is active on
     nearly all of it), so this estimates the shrinkage from above; it is close to the measured
     c at d = 1 and too pessimistic for larger d.  ``run`` reports it beside the measured c.
 
