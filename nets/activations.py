@@ -91,6 +91,9 @@ def green_constant(n: int, g: float) -> tuple[float, bool]:
     g = float(g)
     if not math.isfinite(g) or g <= 0:
         raise ValueError(f"g must be finite and > 0, got {g}")
+    if g > 300 or n > 300:
+        # 2^g and Γ(g/2) overflow (and C underflows) beyond: no float64 answer to give
+        raise ValueError(f"g and n must be <= 300 (the constant leaves float64), got g = {g}, n = {n}")
     p = g - n
     if p >= 0 and float(p).is_integer() and int(p) % 2 == 0:
         j = int(p) // 2

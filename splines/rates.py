@@ -82,7 +82,8 @@ def _array(value, name, *, minimum, strict=False):
 def _params(s, p, q_err, d):
     s = _real(s, "s", minimum=0.0, strict=True)
     p = _real(p, "p", minimum=0.0, strict=True, allow_inf=True)
-    q_err = _real(q_err, "q_err", minimum=0.0, strict=True, allow_inf=True)
+    # the error is measured in the norm of L_q, 1 <= q <= inf (2502.17671, Sec. 1)
+    q_err = _real(q_err, "q_err", minimum=1.0, allow_inf=True)
     d = check_int(d, "d", minimum=1)
     if s <= d / p:
         raise ValueError(f"s must exceed d/p = {d / p:g} (point samples are meaningless on the Besov "
@@ -143,7 +144,7 @@ def noise_rate(m, sigma, s, p, q_err, d, *, sparse_zone: bool = False):
     _, b = nla_exponents(s, p, q_err, d, sparse_zone=sparse_zone)
     m = _array(m, "m", minimum=1.0)
     sigma = _array(sigma, "sigma", minimum=0.0)
-    out = np.minimum(1.0, (sigma ** 2 / m) ** b)
+    out = np.minimum(1.0, (sigma / np.sqrt(m)) ** (2 * b))  # σ² overflowed for σ ~ 1e155
     return float(out) if out.ndim == 0 else out
 
 
@@ -211,9 +212,9 @@ def nla_regime(m, sigma, s, p, q_err, d, *, sparse_zone: bool = False):
     m = _real(m, "m", minimum=1.0)
     sigma = _real(sigma, "sigma", minimum=0.0)
     a, b = nla_exponents(s, p, q_err, d, sparse_zone=sparse_zone)
-    if sigma ** 2 >= m:
+    if sigma >= math.sqrt(m):
         return "saturated"
-    return "recovery" if m ** (-a) >= (sigma ** 2 / m) ** b else "noise"
+    return "recovery" if m ** (-a) >= (sigma / math.sqrt(m)) ** (2 * b) else "noise"
 
 
 def crossover_sample_size(sigma, s, p, q_err, d, *, sparse_zone: bool = False):
@@ -279,7 +280,10 @@ def stable_minima_lower_rate(n, d, sigma=1.0):
     n, d = _n_d(n, d)
     sigma = _real(sigma, "sigma", minimum=0.0)
     e = 0.5 if d == 1 else 2.0 / (d + 1)
-    out = (sigma ** 2 / n) ** e
+    with np.errstate(over="ignore"):
+        out = (sigma / np.sqrt(n)) ** (2 * e)
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"sigma: the rate overflows float64 (sigma = {sigma!r:.40})")
     return float(out) if out.ndim == 0 else out
 
 
