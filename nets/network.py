@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 
 import numpy as np
 
@@ -614,26 +615,40 @@ class ShallowNetwork:
     def load(cls, path) -> ShallowNetwork:
         """Load a network written by :meth:`save` (format chosen by the extension)."""
         path = os.fspath(path)
-        if path.endswith(".npz"):
-            with np.load(path, allow_pickle=False) as z:
-                meta = json.loads(str(z["meta"]))
-                arrays = {k: z[k] for k in ("W", "b", "V", "skip_powers", "skip_coef")}
-        elif path.endswith(".json"):
-            with open(path, encoding="utf-8") as fh:
-                doc = json.load(fh)
-            meta = doc
-            arrays = {}
-            for k, spec in doc["arrays"].items():
-                dt = np.dtype(spec["dtype"])
-                data = [float.fromhex(v) for v in spec["data"]] if dt.kind == "f" else spec["data"]
-                arrays[k] = np.array(data, dtype=dt).reshape(spec["shape"])
-        else:
+        if not path.endswith((".npz", ".json")):
             raise ValueError(f"path must end with '.npz' or '.json', got {path!r}")
-        if meta.get("format") != _FORMAT:
-            raise ValueError(f"{path!r} is not a saved ShallowNetwork (format {meta.get('format')!r})")
-        act = get_activation(meta["activation"], **meta["activation_params"])
-        return cls(arrays["W"], arrays["b"], arrays["V"], activation=act,
-                   skip={"powers": arrays["skip_powers"], "coef": arrays["skip_coef"]})
+        keys = ("W", "b", "V", "skip_powers", "skip_coef")
+        try:
+            if path.endswith(".npz"):
+                with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
+                    meta = json.loads(str(z["meta"]))
+                    arrays = {k: z[k] for k in keys}
+            else:
+                with open(path, encoding="utf-8") as fh:
+                    meta = json.load(fh)
+                arrays = {}
+                for k in keys:
+                    spec = meta["arrays"][k]
+                    dt = np.dtype(spec["dtype"])
+                    data = [float.fromhex(v) for v in spec["data"]] if dt.kind == "f" else spec["data"]
+                    arrays[k] = np.array(data, dtype=dt).reshape(spec["shape"])
+            if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
+                fmt = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+                raise ValueError(f"path {path!r} is not a saved ShallowNetwork (format {fmt!r})")
+            act = get_activation(meta["activation"], **meta["activation_params"])
+            return cls(arrays["W"], arrays["b"], arrays["V"], activation=act,
+                       skip={"powers": arrays["skip_powers"], "coef": arrays["skip_coef"]})
+        except FileNotFoundError:
+            raise
+        except ValueError as exc:
+            if str(exc).startswith(f"path {path!r} is not"):
+                raise
+            raise ValueError(f"path {path!r} is not a readable saved ShallowNetwork: {exc}") from None
+        except (OSError, EOFError, KeyError, TypeError, AttributeError, IndexError,
+                UnicodeDecodeError, zipfile.BadZipFile) as exc:
+            # truncated, empty, foreign or partial files
+            raise ValueError(f"path {path!r} is not a readable saved ShallowNetwork "
+                             f"({type(exc).__name__}: {exc})") from None
 
     # ------------------------------------------------------------------ torch
     def to_torch(self, dtype=None):
