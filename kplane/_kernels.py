@@ -662,6 +662,111 @@ def backproject_grid_2(g, weights, shape, origin, h, frames, fw, t0, ht, T, out)
 
 
 @pjit
+def splat_grid_3(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
+    """:func:`splat_grid_n` for n = 3 (X-ray transform in ℝ⁴, 2-planes in ℝ⁵): the same
+    weights and sums, with the 3 × 3 × 3 tensor product inside the offset grid over
+    locals (footprints up to one offset step on every axis); elsewhere the general loops."""
+    m = frames.shape[0]
+    d = shape.shape[0]
+    L = shape[d - 1]
+    rows = f.shape[0]
+    TT = T * T
+    for j in prange(m):
+        idx, w, K, pos, base, du = _tensor_scratch(3, L, fw[j].max())
+        o = out[j]
+        for c in range(3):
+            K[c] = _axis_nodes(fw[j, c])
+            du[c] = h[d - 1] * frames[j, d - 1, c] / ht
+        fast = K[0] == 3 and K[1] == 3 and K[2] == 3
+        for r in range(rows):
+            _row_base(r, shape, origin, h, frames[j], base)
+            for c in range(3):
+                _row_weights((base[c] - t0) / ht, du[c], fw[j, c], K[c], L, idx, w, c)
+            for l in range(L):
+                v = f[r, l]
+                if v == 0.0:
+                    continue
+                sv = scale * v
+                i0 = idx[0, l]
+                i1 = idx[1, l]
+                i2 = idx[2, l]
+                if fast and i0 >= 0 and i1 >= 0 and i2 >= 0 and i0 + 3 <= T and i1 + 3 <= T and i2 + 3 <= T:
+                    q0 = w[1, 0, l]
+                    q1 = w[1, 1, l]
+                    q2 = w[1, 2, l]
+                    s0 = w[2, 0, l]
+                    s1 = w[2, 1, l]
+                    s2 = w[2, 2, l]
+                    b0 = (i0 * T + i1) * T + i2
+                    for p in range(3):
+                        vp = sv * w[0, p, l]
+                        vq = vp * q0
+                        o[b0] += vq * s0
+                        o[b0 + 1] += vq * s1
+                        o[b0 + 2] += vq * s2
+                        vq = vp * q1
+                        o[b0 + T] += vq * s0
+                        o[b0 + T + 1] += vq * s1
+                        o[b0 + T + 2] += vq * s2
+                        vq = vp * q2
+                        o[b0 + 2 * T] += vq * s0
+                        o[b0 + 2 * T + 1] += vq * s1
+                        o[b0 + 2 * T + 2] += vq * s2
+                        b0 += TT
+                else:
+                    _splat_tensor(sv, idx, w, K, l, T, o, pos)
+
+
+@pjit
+def backproject_grid_3(g, weights, shape, origin, h, frames, fw, t0, ht, T, out):
+    """:func:`backproject_grid_n` for n = 3, over locals as :func:`splat_grid_3`."""
+    m = frames.shape[0]
+    d = shape.shape[0]
+    L = shape[d - 1]
+    rows = out.shape[0]
+    TT = T * T
+    nrb = (rows + ROW_BLOCK - 1) // ROW_BLOCK
+    for rb in prange(nrb):
+        idx, w, K, pos, base, du = _tensor_scratch(3, L, fw.max())
+        r1 = min(rows, (rb + 1) * ROW_BLOCK)
+        for j0 in range(0, m, FRAME_BLOCK):
+            for r in range(rb * ROW_BLOCK, r1):
+                orow = out[r]
+                for j in range(j0, min(m, j0 + FRAME_BLOCK)):
+                    wj = weights[j]
+                    gj = g[j]
+                    _row_base(r, shape, origin, h, frames[j], base)
+                    for c in range(3):
+                        K[c] = _axis_nodes(fw[j, c])
+                        du[c] = h[d - 1] * frames[j, d - 1, c] / ht
+                        _row_weights((base[c] - t0) / ht, du[c], fw[j, c], K[c], L, idx, w, c)
+                    fast = K[0] == 3 and K[1] == 3 and K[2] == 3
+                    for l in range(L):
+                        i0 = idx[0, l]
+                        i1 = idx[1, l]
+                        i2 = idx[2, l]
+                        if (fast and i0 >= 0 and i1 >= 0 and i2 >= 0 and i0 + 3 <= T and i1 + 3 <= T
+                                and i2 + 3 <= T):
+                            q0 = w[1, 0, l]
+                            q1 = w[1, 1, l]
+                            q2 = w[1, 2, l]
+                            s0 = w[2, 0, l]
+                            s1 = w[2, 1, l]
+                            s2 = w[2, 2, l]
+                            b0 = (i0 * T + i1) * T + i2
+                            acc = 0.0
+                            for p in range(3):
+                                t0_ = s0 * gj[b0] + s1 * gj[b0 + 1] + s2 * gj[b0 + 2]
+                                t1_ = s0 * gj[b0 + T] + s1 * gj[b0 + T + 1] + s2 * gj[b0 + T + 2]
+                                t2_ = s0 * gj[b0 + 2 * T] + s1 * gj[b0 + 2 * T + 1] + s2 * gj[b0 + 2 * T + 2]
+                                acc += w[0, p, l] * (q0 * t0_ + q1 * t1_ + q2 * t2_)
+                                b0 += TT
+                        else:
+                            acc = _gather_tensor(idx, w, K, l, T, gj, pos)
+                        orow[l] += wj * acc
+
+
+@pjit
 def splat_points(points, masses, frames, fw, t0, ht, T, scale, out):
     """Forward transform of the atomic measure Σ_p masses_p δ_{x_p}; out (m, Tⁿ)."""
     m = frames.shape[0]

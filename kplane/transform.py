@@ -338,7 +338,7 @@ class KPlaneTransform:
             _kernels.splat_grid_1(f2d, shape, self.origin, self.spacing, *self._kernel_args(), scale, out)
             return out[:, _kernels.PAD:_kernels.PAD + self.n_offsets]
         out = np.zeros((self.m, self.n_offsets ** self.n))
-        splat = _kernels.splat_grid_2 if self.n == 2 else _kernels.splat_grid_n
+        splat = {2: _kernels.splat_grid_2, 3: _kernels.splat_grid_3}.get(self.n, _kernels.splat_grid_n)
         splat(f2d, shape, self.origin, self.spacing, *self._kernel_args(), scale, out)
         return out
 
@@ -354,7 +354,8 @@ class KPlaneTransform:
             _kernels.backproject_grid_1(gp, weights, shape, self.origin, self.spacing,
                                         *self._kernel_args(footprint), lrange, out)
         else:
-            gather = _kernels.backproject_grid_2 if self.n == 2 else _kernels.backproject_grid_n
+            gather = {2: _kernels.backproject_grid_2, 3: _kernels.backproject_grid_3}.get(
+                self.n, _kernels.backproject_grid_n)
             gather(g2d, weights, shape, self.origin, self.spacing, *self._kernel_args(footprint), out)
         return out.reshape(self.grid_shape)
 

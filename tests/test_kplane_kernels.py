@@ -4,8 +4,8 @@ The separable-hat kernels pick, per frame and offset axis, one of three weight f
 the footprint width w (in offset steps): the hat (w = 0, the inverse's interpolation),
 closed forms for 0 < w <= 1 (the default grids: w = 1 for isotropic steps) and the
 general Φ differences for w > 1 (offsets finer than the grid step).  Inside the offset
-grid, n = 2 uses unrolled 3 × 3 / 2 × 2 tensor products (``splat_grid_2``), elsewhere
-(nodes outside the offset grid, mixed classes, n >= 3) the general loops.  Each switch
+grid, n = 2 and n = 3 use unrolled tensor products (``splat_grid_2``, ``splat_grid_3``),
+elsewhere (nodes outside the offset grid, mixed classes, n >= 4) the general loops.  Each switch
 is checked against an independent reference and the adjoint identity.
 """
 
@@ -77,23 +77,27 @@ def _transforms(d, k, offsets_kind, rng):
 
 
 @pytest.mark.parametrize("offsets_kind", ["default", "coarse", "fine", "partial"])
-def test_n2_unrolled_kernels_equal_general_kernels(offsets_kind):
-    # splat_grid_2 / backproject_grid_2 perform the general kernels' sums in the same
-    # order (unrolled), so the two agree to the last bit on every footprint class
+@pytest.mark.parametrize("d, k", [(3, 1), (4, 1)])
+def test_unrolled_kernels_equal_general_kernels(d, k, offsets_kind):
+    # splat_grid_2/3 and backproject_grid_2/3 perform the general kernels' sums in the
+    # same order (unrolled), so the two agree to the last bit on every footprint class
     rng = np.random.default_rng(3)
-    R = _transforms(3, 1, offsets_kind, rng)
+    n = d - k
+    R = _transforms(d, k, offsets_kind, rng)
+    splat, gather = {2: (_kernels.splat_grid_2, _kernels.backproject_grid_2),
+                     3: (_kernels.splat_grid_3, _kernels.backproject_grid_3)}[n]
     shape = np.asarray(R.grid_shape, dtype=np.int64)
     f = rng.standard_normal(R.grid_shape).reshape(-1, R.grid_shape[-1])
-    g = rng.standard_normal((R.m, R.n_offsets ** 2))
+    g = rng.standard_normal((R.m, R.n_offsets ** n))
     for fw in (R.footprints, np.zeros_like(R.footprints)):
         args = (shape, R.origin, R.spacing, R.frames, fw, R.t0, R.t_spacing, R.n_offsets)
-        a, b = np.zeros((R.m, R.n_offsets ** 2)), np.zeros((R.m, R.n_offsets ** 2))
+        a, b = np.zeros((R.m, R.n_offsets ** n)), np.zeros((R.m, R.n_offsets ** n))
         _kernels.splat_grid_n(f, *args, 1.0, a)
-        _kernels.splat_grid_2(f, *args, 1.0, b)
+        splat(f, *args, 1.0, b)
         np.testing.assert_array_equal(a, b)
         p, q = np.zeros_like(f), np.zeros_like(f)
         _kernels.backproject_grid_n(g, R.weights, *args, p)
-        _kernels.backproject_grid_2(g, R.weights, *args, q)
+        gather(g, R.weights, *args, q)
         np.testing.assert_array_equal(p, q)
 
 
@@ -101,7 +105,7 @@ def test_n2_unrolled_kernels_equal_general_kernels(offsets_kind):
 @pytest.mark.parametrize("d, k", [(3, 1), (4, 2), (4, 1), (5, 1)])
 def test_adjoint_at_switch_points(d, k, offsets_kind, tolerances):
     # the plain transpose (aslinearoperator) at every footprint class and with nodes
-    # dropped at the offset grid's edge, for n = 2 (unrolled), n = 3 and n = 4 (odometer)
+    # dropped at the offset grid's edge, for n = 2, 3 (unrolled) and n = 4 (odometer)
     R = _transforms(d, k, offsets_kind, np.random.default_rng(d * 10 + k))
     rep = check_linear_operator(R.aslinearoperator(), rng=5)
     assert rep.error < tolerances["adjoint"], rep
