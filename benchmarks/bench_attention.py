@@ -1,0 +1,203 @@
+"""Benchmark: LoLA attention (arXiv 2505.23666), recurrent generation and chunked prefill.
+
+1. Recurrent generation, 8 heads of dimension 64, batch 1, float32, elu+1 features:
+   per-token time of :class:`nets.torch.attention.LoLAState` (window 64, cache 256, chunk
+   64) after a prompt of length T, against recurrent linear attention alone (the same
+   class with window = cache = 0, and a bare four-operation recurrence
+   H += φ(k)vᵀ, s += φ(k), y = φ(q)ᵀH / φ(q)ᵀs) and against softmax attention with a
+   key-value cache.  Goal: LoLA within 2× of linear attention at T = 16k; the crossover
+   length where LoLA becomes faster than softmax + KV cache is printed.
+2. Prefill of T = 16k tokens (parallel mode, chunked): :func:`lola_attention` (window 64,
+   cache 256) against :func:`window_linear_attention` (window 64, no cache).  Goal: within 3×.
+3. Anchor: flash-linear-attention (``pip install --no-deps flash-linear-attention fla-core``
+   plus ``einops``).  Its Triton kernels need a GPU; its naive reference functions
+   ``naive_recurrent_linear_attn`` / ``naive_chunk_linear_attn`` (``fla/ops/linear_attn/naive.py``,
+   loaded from the file so that the Triton package ``fla.ops`` is not imported) run on the
+   CPU: our :func:`linear_attention` on precomputed features equals their normalised output
+   (they add 1e-10 to the denominator), and the timings are printed side by side.
+
+Run: python benchmarks/bench_attention.py [--length 16384] [--threads N] [--steps 128]
+Every timing is the median of repeated runs; the first call of each function is timed
+separately (torch has no compilation step here: it measures allocator warm-up).
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import time
+
+import torch
+
+from ridgekit.nets.torch.attention import (
+    LoLAState,
+    linear_attention,
+    lola_attention,
+    softmax_attention,
+    window_linear_attention,
+)
+
+H, D = 8, 64
+WINDOW, CACHE = 64, 256
+
+
+def _median_time(fn, repeats=3):
+    ts = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts)
+
+
+class KVCache:
+    def __init__(self, L):
+        self.k = torch.zeros(1, H, L, D)
+        self.v = torch.zeros(1, H, L, D)
+        self.t = 0
+
+    def step(self, q, k, v):
+        self.k[:, :, self.t] = k
+        self.v[:, :, self.t] = v
+        self.t += 1
+        sc = (q.unsqueeze(2) @ self.k[:, :, :self.t].transpose(-1, -2)) / 8.0
+        return (torch.softmax(sc, -1) @ self.v[:, :, :self.t])[:, :, 0]
+
+
+class BareLinear:
+    """The minimum that recurrent linear attention costs per token."""
+
+    def __init__(self):
+        self.H = torch.zeros(1, H, D, D)
+        self.s = torch.zeros(1, H, D)
+
+    def step(self, q, k, v):
+        fq, fk = torch.nn.functional.elu(q) + 1, torch.nn.functional.elu(k) + 1
+        self.H += fk.unsqueeze(-1) * v.unsqueeze(-2)
+        self.s += fk
+        return (fq.unsqueeze(-2) @ self.H)[:, :, 0] / (fq * self.s).sum(-1, keepdim=True)
+
+
+def per_token(make, L, steps, g):
+    """Seconds per token of ``steps`` generation steps after a prompt of L - steps tokens."""
+    q, k, v = (torch.randn(1, H, L, D, generator=g) for _ in range(3))
+    obj = make(L)
+    n0 = L - steps
+    with torch.no_grad():
+        if isinstance(obj, LoLAState):
+            obj.prefill(q[:, :, :n0], k[:, :, :n0], v[:, :, :n0])
+        elif isinstance(obj, KVCache):
+            obj.k[:, :, :n0], obj.v[:, :, :n0], obj.t = k[:, :, :n0], v[:, :, :n0], n0
+        else:
+            fk = torch.nn.functional.elu(k[:, :, :n0]) + 1
+            obj.H += fk.transpose(-1, -2) @ v[:, :, :n0]
+            obj.s += fk.sum(2)
+        t0 = time.perf_counter()
+        for t in range(n0, L):
+            obj.step(q[:, :, t], k[:, :, t], v[:, :, t])
+        return (time.perf_counter() - t0) / steps
+
+
+def generation(L, steps, g):
+    makers = {
+        "LoLA": lambda _L: LoLAState(1, H, D, window=WINDOW, cache_size=CACHE),
+        "linear (LoLAState)": lambda _L: LoLAState(1, H, D, window=0, cache_size=0),
+        "linear (bare)": lambda _L: BareLinear(),
+        "window hybrid": lambda _L: LoLAState(1, H, D, window=WINDOW, cache_size=0),
+    }
+    res = {name: min(per_token(mk, L, steps, g) for _ in range(2)) for name, mk in makers.items()}
+    lengths = [n for n in (256, 512, 1024, 2048, 4096, 8192) if n < L] + [L]
+    soft = {n: min(per_token(lambda n_: KVCache(n_), n, min(steps, n // 2), g) for _ in range(2))
+            for n in sorted(set(lengths))}
+    lola_at = {n: min(per_token(makers["LoLA"], n, min(steps, n // 2), g) for _ in range(2))
+               for n in sorted(set(lengths))}
+    cross = next((n for n in sorted(soft) if lola_at[n] < soft[n]), None)
+    return res, soft, lola_at, cross
+
+
+def prefill(L, g):
+    q, k, v = (torch.randn(1, H, L, D, generator=g) for _ in range(3))
+    with torch.no_grad():
+        t_first = _median_time(lambda: lola_attention(q[:, :, :256], k[:, :, :256], v[:, :, :256], WINDOW, CACHE),
+                               1)
+        t_lola = _median_time(lambda: lola_attention(q, k, v, WINDOW, CACHE))
+        t_hyb = _median_time(lambda: window_linear_attention(q, k, v, WINDOW))
+        t_lin = _median_time(lambda: linear_attention(q, k, v))
+    return {"LoLA": t_lola, "window hybrid": t_hyb, "linear": t_lin, "first call (256 tokens)": t_first}
+
+
+def fla_anchor(g):
+    spec = importlib.util.find_spec("fla")
+    if spec is None or not spec.submodule_search_locations:
+        return {"status": "flash-linear-attention not installed"}
+    path = os.path.join(list(spec.submodule_search_locations)[0], "ops", "linear_attn", "naive.py")
+    if not os.path.isfile(path):
+        return {"status": f"no {path} (pip install --no-deps fla-core)"}
+    try:
+        mod_spec = importlib.util.spec_from_file_location("fla_naive_linear_attn", path)
+        naive = importlib.util.module_from_spec(mod_spec)
+        mod_spec.loader.exec_module(naive)
+    except Exception as exc:  # noqa: BLE001 - report any import failure as the reason
+        return {"status": f"naive reference does not import: {type(exc).__name__}: {exc}"}
+    out = {"status": "ran on CPU: fla/ops/linear_attn/naive.py"}
+    for L in (1024, 4096):
+        q, k, v = (torch.randn(1, H, L, D, generator=g) for _ in range(3))
+        fq, fk = torch.nn.functional.elu(q) + 1, torch.nn.functional.elu(k) + 1
+        ident = lambda x: x  # noqa: E731 - features are precomputed
+        with torch.no_grad():
+            ours = linear_attention(fq, fk, v, feature_map=ident)
+            to_fla = lambda x: x.transpose(1, 2).contiguous()  # noqa: E731 - (B, T, H, D) layout
+            rec = naive.naive_recurrent_linear_attn(to_fla(fq), to_fla(fk), to_fla(v), normalize=True)[0]
+            chk = naive.naive_chunk_linear_attn(to_fla(fq), to_fla(fk), to_fla(v), normalize=True)
+            out[f"T={L} max|ours - fla recurrent|"] = float((ours - rec.transpose(1, 2)).abs().max())
+            out[f"T={L} max|ours - fla chunk|"] = float((ours - chk.transpose(1, 2)).abs().max())
+            out[f"T={L} ours [s]"] = _median_time(lambda: linear_attention(fq, fk, v, feature_map=ident))
+            out[f"T={L} fla naive recurrent [s]"] = _median_time(
+                lambda: naive.naive_recurrent_linear_attn(to_fla(fq), to_fla(fk), to_fla(v), normalize=True), 1)
+            out[f"T={L} fla naive chunk [s]"] = _median_time(
+                lambda: naive.naive_chunk_linear_attn(to_fla(fq), to_fla(fk), to_fla(v), normalize=True))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--length", type=int, default=16384)
+    ap.add_argument("--steps", type=int, default=128)
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--skip-fla", action="store_true")
+    a = ap.parse_args()
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    g = torch.Generator().manual_seed(0)
+    print(f"threads = {torch.get_num_threads()}, load: {os.getloadavg()}")
+    res, soft, lola_at, cross = generation(a.length, a.steps, g)
+    L = a.length
+    print(f"\n1. generation at T = {L} (per token, {H} heads x {D}, window {WINDOW}, cache {CACHE})")
+    for name, t in res.items():
+        print(f"   {name:22s} {1e6 * t:9.1f} us/token  {1 / t:9.0f} tokens/s")
+    print(f"   LoLA / linear (LoLAState) = {res['LoLA'] / res['linear (LoLAState)']:.2f}  (goal <= 2)")
+    print(f"   LoLA / linear (bare)      = {res['LoLA'] / res['linear (bare)']:.2f}")
+    print("   T        softmax+KV us/token   LoLA us/token")
+    for n in sorted(soft):
+        print(f"   {n:6d}   {1e6 * soft[n]:12.1f}        {1e6 * lola_at[n]:10.1f}")
+    print(f"   crossover: LoLA faster than softmax + KV cache from T = {cross}")
+    pf = prefill(L, g)
+    print(f"\n2. prefill of {L} tokens")
+    for name, t in pf.items():
+        print(f"   {name:24s} {t:8.3f} s")
+    print(f"   LoLA / window hybrid = {pf['LoLA'] / pf['window hybrid']:.2f}  (goal <= 3)")
+    anchor = {"status": "skipped"} if a.skip_fla else fla_anchor(g)
+    print("\n3. flash-linear-attention anchor:")
+    for key, val in anchor.items():
+        print(f"   {key}: {val}")
+    # sanity: softmax identity at the benchmark's shapes (short)
+    q, k, v = (torch.randn(1, H, 128, D, generator=g) for _ in range(3))
+    e = float((lola_attention(q, k, v, 128, CACHE) - softmax_attention(q, k, v)).abs().max())
+    print(f"\nLoLA (window >= T) vs softmax, float32: max abs difference {e:.2e}")
+    print(json.dumps({"threads": torch.get_num_threads(), "generation": res, "softmax_kv": soft,
+                      "lola_by_length": lola_at, "crossover": cross, "prefill": pf, "fla": anchor}, default=float))
+
+
+if __name__ == "__main__":
+    main()
