@@ -16,7 +16,7 @@ against the current state is among the largest, i.e. when the state would answer
 key wrongly because of memory collisions.  The reproduction writes random key-value pairs
 into each kind of memory and reads them back, and trains a small transformer for pass-key
 retrieval whose attention is then replaced by the linear, hybrid and LoLA variants, at its
-quick size on the CPU.  See the LoLA theory page.
+quick size on the CPU.  See :doc:`/theory/lola`.
 
 This example is not executed when the documentation is built (its quick run trains
 transformers for minutes on two cores); run it, or ``ridgekit reproduce lola --quick``,
