@@ -397,7 +397,10 @@ class Ball:
 
     def contains(self, X):
         X = as_float_array(X, "X", ndim=(1, 2), allow_empty=True)
-        return np.linalg.norm(X - self._centre(X.shape[-1]), axis=-1) <= self.radius
+        D = X - self._centre(X.shape[-1])
+        if D.shape[-1] == 0:
+            raise ValueError(f"X must have at least one coordinate, got shape {X.shape}")
+        return np.hypot.reduce(D, axis=-1) <= self.radius  # no overflow of x² for |x| ~ 1e300
 
     def __repr__(self):
         return f"Ball(radius={self.radius!r}, center={None if self.center is None else self.center.tolist()!r})"

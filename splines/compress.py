@@ -131,6 +131,11 @@ def compress_layer(inputs, outputs, alpha=None, *, bias=None, weights=None, rtol
         raise ValueError(f"inputs and outputs must have the same number of rows, got {Phi.shape} and {Psi.shape}")
     N, K = Phi.shape
     D = Psi.shape[1]
+    for name, arr in (("inputs", Phi), ("outputs", Psi)):
+        if arr.size and float(np.max(np.abs(arr))) > 1e150:
+            # squared norms in the lasso overflow beyond; the layer is scale-covariant
+            raise ValueError(f"{name} must be below 1e150 in magnitude (rescale them), "
+                             f"got max |{name}| = {float(np.max(np.abs(arr))):.3g}")
     if (alpha is None) == (rtol is None):
         raise ValueError("give exactly one of alpha (lasso weight) and rtol (target relative error)")
     fit_intercept = bias is None
