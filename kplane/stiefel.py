@@ -19,8 +19,14 @@ import math
 import numpy as np
 from scipy.stats import qmc
 
-from ridgekit._validation import (as_float_array, as_generator, check_choice, check_int,
-                                  check_orthonormal_frames, check_size)
+from ridgekit._validation import (
+    as_float_array,
+    as_generator,
+    check_choice,
+    check_int,
+    check_orthonormal_frames,
+    check_size,
+)
 
 __all__ = [
     "MEASURES",
