@@ -161,7 +161,11 @@ def fourier_filter(g, spacing: float, *, order: int, n_axes: int = 1,
     for lo in range(0, flat.shape[0], chunk):
         block = flat[lo:lo + chunk]
         G = _fft.rfftn(block, s=(P,) * n_axes, axes=axes, workers=-1)
-        G *= half
+        with np.errstate(over="ignore", invalid="ignore"):
+            G *= half
         out[lo:lo + chunk] = _fft.irfftn(G, s=(P,) * n_axes, axes=axes, workers=-1)[crop]
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"g: the filtered data overflow float64 (max |g| = {float(np.max(np.abs(g))):.3g}, "
+                         f"spacing {spacing:g}); rescale g or the spacing")
     out = out.reshape(lead + (T,) * n_axes)
     return out
