@@ -183,6 +183,15 @@ def _solve_lp(x, y, w, lam, loss):
         raise ValueError(f"loss='hinge' needs labels y in {{-1, +1}}, got values {np.unique(y)[:5]}")
     xs, g = np.unique(x, return_inverse=True)
     g = g.reshape(-1)
+    if xs.size > 2:
+        h = np.diff(xs)
+        span = float(xs[-1] - xs[0])
+        # the LP's second differences hold 1/h: gaps must be normal floats, and not so small
+        # against the span that HiGHS's tolerances (~1e-9 relative) see a singular row
+        if not (float(h.min()) >= np.finfo(float).tiny and float(h.min()) > 1e-12 * span):
+            raise ValueError(f"x: distinct abscissae must be separated by more than 1e-12 of their range "
+                             f"(smallest gap {float(h.min()):.3g}, range {span:.3g}); merge near-duplicates "
+                             f"or rescale x")
     N, n = x.size, xs.size
     m = max(n - 2, 0)
     L = _second_differences(xs) if m else sp.csr_matrix((0, n))
