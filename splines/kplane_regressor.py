@@ -222,6 +222,9 @@ class KPlaneRegressor(NetworkRegressor):
         self._act, self._N, self._alpha = act, N, alpha
 
         powers = monomial_powers(d, degree)
+        if N < len(powers):
+            raise ValueError(f"at least {len(powers)} data points are needed for the degree-{degree} polynomial "
+                             f"part in d = {d}, got n_samples = {N}")
         lo, hi = X.min(0), X.max(0)
         shift, scale = (hi + lo) / 2, np.where(hi > lo, (hi - lo) / 2, 1.0)
         P = _monomials(X, powers, shift, scale)

@@ -264,7 +264,8 @@ class PolyharmonicSpline(NetworkRegressor):
         powers = monomial_powers(d, degree) if degree >= 0 else np.zeros((0, d), dtype=np.int64)
         q = len(powers)
         if N < q:
-            raise ValueError(f"at least {q} data points are needed for degree {degree} in d = {d}, got {N}")
+            raise ValueError(f"at least {q} data points are needed for degree {degree} in d = {d}, "
+                             f"got n_samples = {N}")
         lo, hi = X.min(0), X.max(0)
         shift = (hi + lo) / 2
         scale = np.where(hi > lo, (hi - lo) / 2, 1.0)
@@ -303,13 +304,18 @@ class PolyharmonicSpline(NetworkRegressor):
                 A22[np.diag_indices_from(A22)] += lam
             return A22, A12, QtY
 
-        # Q₂ᵀ(K + λI)Q₂ is positive definite: Cholesky (N³/3 flops, half of LU's)
-        A22, A12, QtY = reduced()
-        with _factor_threads():
-            L, info = lapack.dpotrf(A22, lower=1, overwrite_a=1, clean=0)
-            if info == 0:
-                z, info = lapack.dpotrs(L, QtY[q:], lower=1)
-        del A22, L
+        if n2 == 0:
+            # as many sites as monomials: the polynomial interpolant, no kernel part
+            z, info = np.zeros((0, Y.shape[1])), 0
+            A12, QtY = np.zeros((q, 0)), Y - Vh @ (T.T @ (Vh.T @ Y))
+        else:
+            # Q₂ᵀ(K + λI)Q₂ is positive definite: Cholesky (N³/3 flops, half of LU's)
+            A22, A12, QtY = reduced()
+            with _factor_threads():
+                L, info = lapack.dpotrf(A22, lower=1, overwrite_a=1, clean=0)
+                if info == 0:
+                    z, info = lapack.dpotrs(L, QtY[q:], lower=1)
+            del A22, L
         if info != 0:
             # positive definite in exact arithmetic but not numerically (e.g. quintic in 1-D,
             # condition ≳ 1/eps): rebuild and solve by LU, as scipy's RBFInterpolator would

@@ -638,6 +638,7 @@ class RidgeSplineRegressor(NetworkRegressor):
             sol = _solve_program(Z, yn, wn, lam_n, pats, 1e-2 * tol)
             info.update(patterns=f"enumerated: all {pats.shape[0]} canonical patterns", n_patterns=pats.shape[0],
                         iterations=1, nu=sol["nu"])
+            self.n_iter_ = 1
             sol = _polish(Z, yn, wn, lam_n, pats, sol, tol)
             info["nu"] = sol["nu"]
             W, b, v = _neurons_from_blocks(sol)

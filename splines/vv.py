@@ -237,6 +237,8 @@ class MultiTaskRidgeSplineRegressor(NetworkRegressor):
         sampled directions only (the gap is then the dictionary problem's).
     lasso_result_ : MultiTaskLassoResult
         The last restricted multi-task lasso.
+    n_iter_ : int
+        Column-generation rounds (1 without column generation).
     n_features_in_ : int
 
     Examples
@@ -334,6 +336,7 @@ class MultiTaskRidgeSplineRegressor(NetworkRegressor):
                                           "affine_rank": int(rank), "history": [float(h) for h in history]},
                                          self.cert_tol)
         self.duality_gap_ = self.certificate_.duality_gap
+        self.n_iter_ = int(rounds)
         self.lasso_result_ = res
         return self
 
