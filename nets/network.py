@@ -151,6 +151,11 @@ class ShallowNetwork:
         act.check_inputs(n)
         if isinstance(act, ReLU) and W.ndim == 3:     # ReLU frames are directions
             W, b = W[:, :, 0].copy(), b[:, 0].copy()
+        for name, arr in (("W", W), ("b", b), ("V", V)):
+            if arr.size and float(np.max(np.abs(arr))) > 1e150:
+                # the norms (weight decay squares the weights) overflow float64 beyond
+                raise ValueError(f"{name} must be below 1e150 in magnitude (rescale the network), "
+                                 f"got max |{name}| = {float(np.max(np.abs(arr))):.3g}")
         norms = np.sqrt(np.sum(_rows(W) ** 2, axis=1))
         if np.any(norms == 0):
             bad = np.nonzero(norms == 0)[0][:5].tolist()
