@@ -325,6 +325,9 @@ def test_pinned_nets(tmp_path):
         _named(lambda n=name: N.ShallowNetwork.load(tmp_path / n), "path")
     np.savez(tmp_path / "foreign.npz", a=np.ones(3))
     _named(lambda: N.ShallowNetwork.load(tmp_path / "foreign.npz"), "path")
+    _named(lambda: N.ShallowNetwork(np.full((2, 2), 1e200), [0.0, 1.0], [1.0, 2.0]), "W")
+    big = N.ShallowNetwork(np.full((2, 2), 1e140), [0.0, 1.0], [1e140, 2.0])
+    assert np.isfinite(big.path_norm()) and np.isfinite(big.weight_decay())
 
 
 def test_pinned_splines():
@@ -341,5 +344,8 @@ def test_pinned_splines():
     assert S.nla_minimax_rate(1000, 1e300, 1.0, 2.0, 2.0, 1) == 1.0 + 1000.0 ** -1.0
     _named(lambda: S.nla_minimax_rate(1000, 0.1, 1.0, 2.0, 0.5, 1), "q_err")
     _named(lambda: S.optimal_recovery_rate(1000, 1.0, 2.0, 0.5, 1), "q_err")
+    _named(lambda: S.fit_tv2_lp(np.array([0.0, 5e-324, 1e-323, 1.5e-323]), np.array([0, 1.0, 0, 1]), 0.1), "x")
+    from ridgekit.kplane import fourier_filter
+    _named(lambda: fourier_filter(np.full((2, 8), 1e308), 1.0, order=1), "g")
     s0, s1 = S.fit_tv2(X30, Y30, lam=0), S.fit_tv2(X30, Y30, lam=np.float64(0))
     np.testing.assert_array_equal(s0.fitted_, s1.fitted_)
