@@ -201,6 +201,6 @@ def test_vv_regressor_d1_scalar_equals_exact_tv2(rng):
     y = np.abs(x) + 0.1 * np.sin(5 * x) + 0.05 * rng.standard_normal(N)
     exact = fit_tv2(x, y, lam=N * a)
     ours = MultiTaskRidgeSplineRegressor(alpha=a, tol=1e-13).fit(x[:, None], y)
-    ref = 0.5 * np.sum((exact.predict(x) - y) ** 2) / N + a * exact.rtv_
+    ref = 0.5 * np.sum((exact.predict(x[:, None]) - y) ** 2) / N + a * exact.rtv_
     assert abs(ours.objective_ - ref) <= 1e-10 * ref
-    np.testing.assert_allclose(ours.predict(x[:, None]), exact.predict(x), atol=1e-8)
+    np.testing.assert_allclose(ours.predict(x[:, None]), exact.predict(x[:, None]), atol=1e-8)
