@@ -374,7 +374,7 @@ def _interior_point(D, lam, max_iter=120, gap_targets=(1e-6, 1e-8, 1e-10, 1e-12,
     yield z, mu1, mu2
 
 
-def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000):
+def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000, best_out=None):
     """Primal-dual active-set iterations with one entering knot per run of violators.
 
     ``s`` is the int8 working set of :func:`_kernels.pdas_iter`.  Each iteration solves
@@ -416,6 +416,8 @@ def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000):
                 break
             seen.add(key)
         s, sn = sn, s
+    if best_out is not None:
+        best_out.append(best_s)
     res = _local_repair(D, lam, best_s)
     if res is not None:
         return res
@@ -652,12 +654,19 @@ def _multilevel(D, lam, factor=8, coarse=4000, murty_iter=100):
         # spending before the continuation takes over (10⁶ uniform random points,
         # 10⁻¹·⁵λ_max: 100 steps, 0.7 s, left 5·10⁴ violations where it started with one)
         mi = min(murty_iter, max(10, int(1.25e7) // L.N))
-        res = _pdas(L, lam, s, murty_iter=mi)
-        if res is None:
-            return None
+        best = []
+        res = _pdas(L, lam, s, murty_iter=mi, best_out=best)
         if i == 0:
             return res
         s = np.zeros(levels[i - 1].N, np.int8)
+        if res is None:
+            # an unsolved coarse level is only a start: its best working set (fewest KKT
+            # violations) still places the knots near the finer level's, while the
+            # fallback (continuation from λ_max) costs hundreds of fine solves
+            ws = best[0]
+            knots = np.flatnonzero(ws)
+            s[L.idx[knots]] = ws[knots]
+            continue
         knots = res[1]
         s[L.idx[knots]] = _signs(res).astype(np.int8)
     return None  # pragma: no cover
