@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -56,11 +57,11 @@ def test_nla_gallery_quick(tmp_path):
     from ridgekit.gallery.nla import run
 
     out = run(tmp_path, quick=True)
-    assert out["figures"] and all((tmp_path / p.split("/")[-1]).exists() for p in out["figures"])
-    failed = [c["name"] for c in out["checks"] if not c["passed"]]
-    assert not failed
-    names = [c["name"] for c in out["checks"]]
-    assert any("noiseless" in n for n in names) and any("sigma" in n for n in names)
+    assert out["figures"] and all(Path(p).exists() and cap for p, cap in out["figures"])
+    failed = [c.name for c in out["checks"] if not c.passed]
+    assert not failed, failed
+    names = [c.name for c in out["checks"]]
+    assert any("noiseless" in n for n in names) and any("σ" in n for n in names)
 
 
 @pytest.mark.parametrize("call, exc, match", [

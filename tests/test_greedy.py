@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -51,7 +53,9 @@ def test_weighted_variation_gallery_quick(tmp_path):
     from ridgekit.gallery.weighted_variation import run
 
     out = run(tmp_path, quick=True)
-    assert out["figures"] and not [c["name"] for c in out["checks"] if not c["passed"]]
+    assert out["figures"] and all(Path(p).exists() and cap for p, cap in out["figures"])
+    failed = [c.name for c in out["checks"] if not c.passed]
+    assert not failed, failed
 
 
 def test_bad_input():

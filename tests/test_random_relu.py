@@ -6,6 +6,8 @@ std(product)/√n); with fixed seeds the tests are deterministic, and for a corr
 a single check fails with probability ≈ 7·10⁻⁶.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -213,6 +215,6 @@ def test_gallery_quick(tmp_path):
     from ridgekit.gallery.random_relu import run
 
     out = run(tmp_path, quick=True)
-    assert len(out["figures"]) == 3 and all((tmp_path / p).exists() for p in out["figures"])
-    failed = [c["name"] for c in out["checks"] if not c["passed"]]
+    assert len(out["figures"]) == 3 and all(Path(p).exists() and cap for p, cap in out["figures"])
+    failed = [c.name for c in out["checks"] if not c.passed]
     assert not failed, failed

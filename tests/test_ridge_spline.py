@@ -5,6 +5,7 @@ data, scikit-learn conventions, pattern enumeration and the exact sup kernels.""
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -261,7 +262,9 @@ def test_gallery_quick(tmp_path):
     pytest.importorskip("matplotlib")
     from ridgekit.gallery.splines import run
     res = run(tmp_path, quick=True)
-    assert all(c["passed"] for c in res["checks"]) and len(res["figures"]) == 2
+    failed = [c.name for c in res["checks"] if not c.passed]
+    assert not failed, failed
+    assert len(res["figures"]) == 2 and all(Path(p).exists() and cap for p, cap in res["figures"])
 
 
 # ----------------------------------------------------------------------------- neuron solver
