@@ -61,6 +61,8 @@ class _Parser(argparse.ArgumentParser):
 # ------------------------------------------------------------------------ parser
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``ridgekit`` (subcommands demo, radon, iradon, verify)."""
+    from .gallery import GALLERY
+
     p = _Parser(prog="ridgekit", description="ridgekit: Radon-domain theory of neural networks.")
     p.add_argument("--version", action="version", version=f"ridgekit {_version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -95,13 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("reproduce", help="rerun a paper's experiments (figures + checks)")
     rp.add_argument("paper", metavar="PAPER",
-                    help="random-relu, nla, weighted-variation, flat-minima, vv, splines, rkhs-gap "
-                         "(or the arXiv id)")
+                    help=", ".join(GALLERY) + " (or the arXiv id)")
     rp.add_argument("--quick", action="store_true", help="small sizes (minutes on a laptop)")
     rp.add_argument("--out", default=None, metavar="DIR", help="output directory (default reproduce-PAPER)")
     rp.add_argument("--device", default="cpu", help="torch device for trained-network experiments")
     rp.add_argument("--scheduler", default=None, metavar="ADDRESS",
                     help="Dask scheduler address for parameter sweeps (default: joblib, local)")
+    rp.add_argument("--n-jobs", type=int, default=1, metavar="N",
+                    help="local workers for parameter sweeps without --scheduler (default 1; -1: all cores)")
     rp.add_argument("--data", default=None, choices=["cifar10"],
                     help="lottery only: run the paper's CIFAR-10 / ResNet-18 set-up instead of local tasks")
     rp.add_argument("--data-dir", default=None, metavar="DIR",
@@ -407,7 +410,10 @@ def _cmd_reproduce(args):
         raise CLIError(str(exc)) from None
     out = Path(args.out or f"reproduce-{name}")
     _check_out_dir(out)
-    options = {"device": args.device, "scheduler": args.scheduler}
+    if args.n_jobs == 0 or args.n_jobs < -1:
+        raise CLIError(f"ridgekit reproduce: --n-jobs must be a positive number of workers or -1 (all cores), "
+                       f"got {args.n_jobs}")
+    options = {"device": args.device, "scheduler": args.scheduler, "n_jobs": args.n_jobs}
     if args.data is not None or args.data_dir is not None:
         if args.data is None or args.data_dir is None:
             raise CLIError("ridgekit reproduce: --data and --data-dir go together (e.g. --data cifar10 --data-dir DIR)")
