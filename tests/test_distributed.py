@@ -337,3 +337,24 @@ def test_cli_reproduce_unreachable_scheduler(tmp_path, capsys):
     assert code == 2
     assert "could not reach a Dask scheduler" in capsys.readouterr().err
     assert time.perf_counter() - t0 < 60  # the connect timeout (5 s) plus imports, never a hang
+
+
+def test_gallery_sweeps_on_the_cluster_equal_the_loop(tmp_path, client):
+    """The reproductions' sweeps (NLA rates, width bounds, random-ReLU Monte Carlo) on the
+    cluster give the plain loop's numbers (tiny sizes; one task per size and replicate,
+    per panel, per Monte Carlo experiment)."""
+    from ridgekit.gallery.nla import experiment, sweep_experiment
+    from ridgekit.gallery.random_relu import monte_carlo_task, monte_carlo_tasks
+    from ridgekit.splines.vv import width_bound_experiment
+    from ridgekit.sweep import _jsonable
+
+    cfg = dict(d=1, s=1.0, wavelet="db4", extra_levels=1, J_values=range(4, 6), replicates=2, sigmas=(0.0, 0.1))
+    for a, b in zip(experiment(**cfg), sweep_experiment(tmp_path / "nla", scheduler=client, **cfg)):
+        np.testing.assert_array_equal(b, a)
+    tasks = [dict(N=4, K=20, D=2, rank=None, n_trials=2, rng=4), dict(N=6, K=20, D=2, rank=2, n_trials=2, rng=102)]
+    results = run_sweep(width_bound_experiment, tasks, tmp_path / "width", scheduler=client, progress=False)
+    assert results == [_jsonable(width_bound_experiment(**t)) for t in tasks]
+    tasks = monte_carlo_tasks(300, 3, n_limit=200)[3:5]       # antipodal covariance, Hurst exponent
+    results = run_sweep(monte_carlo_task, tasks, tmp_path / "mc", scheduler=client, progress=False)
+    strip = lambda rs: [{k: v for k, v in r.items() if k != "seconds"} for r in rs]
+    assert strip(results) == strip([_jsonable(monte_carlo_task(**t)) for t in tasks])

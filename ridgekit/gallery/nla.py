@@ -17,6 +17,10 @@ over replicates):
   enter only where the threshold's cut-off level j* = log₂(1/λ)/(s + d/2) lies inside
   the resolved levels (j0 + 2 ≤ j* ≤ J − 2), where the asymptotic analysis applies.
 
+The errors are computed by a resumable sweep (:func:`sweep_experiment`, one task per
+replicate and size, locally or on a Dask cluster: ``ridgekit reproduce nla --scheduler
+ADDRESS``), number for number those of the plain loop :func:`experiment`.
+
 Checks: the noiseless exponents (1-D and 2-D) and the 1-D σ-exponent lie inside their
 bootstrap CIs.  Reported only: the m-exponent at fixed σ (it carries the threshold's log
 factor, whose exact power is not identifiable at these sizes: with 4 seeds × 2 sizes the
@@ -57,7 +61,7 @@ import numpy as np
 from ridgekit.checks import interval_check, reported
 from ridgekit.progress import status
 
-__all__ = ["run", "experiment", "fit_exponents"]
+__all__ = ["run", "experiment", "experiment_task", "experiment_tasks", "fit_exponents", "sweep_experiment"]
 
 
 def experiment(d=1, J_values=range(7, 13), sigmas=(0.0, 0.003, 0.01, 0.03, 0.1, 0.3), replicates=6,
@@ -83,6 +87,81 @@ def experiment(d=1, J_values=range(7, 13), sigmas=(0.0, 0.003, 0.01, 0.03, 0.1, 
                 fit = wavelet_threshold(y0 + sig * rng.standard_normal(y0.shape), sig, wavelet=wavelet)
                 E[i, k, r] = l2_error(fit, a, wavelet=wavelet)
                 levels[i] = fit.level
+    return E, np.array(J_values), levels
+
+
+def _skip_normals(rng, n, chunk=1 << 20):
+    """Advance ``rng`` past ``n`` standard normal draws (the noise of earlier loop steps)."""
+    while n > 0:
+        rng.standard_normal(min(n, chunk))
+        n -= chunk
+
+
+def experiment_task(d, J_values, sigmas, s, wavelet, extra_levels, seed, replicate, J):
+    """One size of one replicate of :func:`experiment`: the errors for m = 2^{Jd} and every σ.
+
+    Identical to the loop of :func:`experiment`, which draws the noise of all replicates
+    and sizes from one generator ``default_rng(seed)`` in the order (replicate, size, σ):
+    the task advances a fresh generator past the draws of the steps before it (cheap next
+    to the wavelet transforms), so it runs anywhere, in any order, with the same numbers.
+
+    Returns
+    -------
+    dict
+        ``errors`` (one per σ) and ``level`` (the thresholding's number of levels, of the
+        last σ, as :func:`experiment` records it).
+    """
+    from ridgekit.splines.estimators import (
+        dense_besov_coefficients,
+        l2_error,
+        sample_from_coefficients,
+        wavelet_threshold,
+    )
+
+    J_values = list(J_values)
+    if J not in J_values:
+        raise ValueError(f"J must be one of J_values = {J_values}, got {J!r}")
+    rng = np.random.default_rng(seed)
+    per_replicate = sum(2 ** (Jv * d) for Jv in J_values) * len(sigmas)
+    before = sum(2 ** (Jv * d) for Jv in J_values[:J_values.index(J)]) * len(sigmas)
+    _skip_normals(rng, replicate * per_replicate + before)
+    a = dense_besov_coefficients(J + extra_levels, s, d, wavelet=wavelet, rng=1000 * seed + replicate + 100)
+    y0 = sample_from_coefficients(a, J, wavelet=wavelet)
+    errors, level = [], None
+    for sig in sigmas:
+        fit = wavelet_threshold(y0 + sig * rng.standard_normal(y0.shape), sig, wavelet=wavelet)
+        errors.append(l2_error(fit, a, wavelet=wavelet))
+        level = int(fit.level)
+    return {"errors": errors, "level": level}
+
+
+def experiment_tasks(d=1, J_values=range(7, 13), sigmas=(0.0, 0.003, 0.01, 0.03, 0.1, 0.3), replicates=6,
+                     s=1.0, wavelet="db4", extra_levels=4, seed=0):
+    """The tasks of :func:`experiment_task` covering :func:`experiment` (replicate-major)."""
+    J_values, sigmas = [int(J) for J in J_values], [float(v) for v in sigmas]
+    return [dict(d=d, J_values=J_values, sigmas=sigmas, s=float(s), wavelet=wavelet, extra_levels=extra_levels,
+                 seed=seed, replicate=r, J=J) for r in range(replicates) for J in J_values]
+
+
+def sweep_experiment(store, *, scheduler=None, n_jobs=1, progress=False, **config):
+    """:func:`experiment` as a resumable sweep (:func:`ridgekit.sweep.run_sweep`): one task
+    per (replicate, size), run locally (``n_jobs``) or on the Dask cluster ``scheduler``,
+    results kept in ``store``.  Same arguments (``config``) and the same ``(E, J, levels)``,
+    number for number."""
+    from ridgekit.sweep import run_sweep
+
+    tasks = experiment_tasks(**config)
+    d = tasks[0]["d"]
+    results = run_sweep(experiment_task, tasks, store, scheduler=scheduler, n_jobs=n_jobs, progress=progress,
+                        desc=f"NLA d = {d}")
+    J_values, sigmas = tasks[0]["J_values"], tasks[0]["sigmas"]
+    replicates = len(tasks) // len(J_values)
+    E = np.zeros((len(J_values), len(sigmas), replicates))
+    levels = np.zeros(len(J_values), dtype=int)
+    for t, res in zip(tasks, results):
+        i = J_values.index(t["J"])
+        E[i, :, t["replicate"]] = res["errors"]
+        levels[i] = res["level"]      # the last replicate's, as in experiment()
     return E, np.array(J_values), levels
 
 
@@ -135,8 +214,12 @@ def _report(name, est, lo, hi, theory, why):
     return reported(name, float(est), f"95% bootstrap CI [{lo:.4f}, {hi:.4f}]; {why}", reference=float(theory))
 
 
-def run(out_dir, quick=True) -> dict:
-    """Run the NLA experiment; write PNG figures into ``out_dir``; return title, figures, checks."""
+def run(out_dir, quick=True, *, scheduler=None, n_jobs=1, show_progress=False) -> dict:
+    """Run the NLA experiment; write PNG figures into ``out_dir``; return title, figures, checks.
+
+    The errors are computed by a resumable sweep (:func:`sweep_experiment`, results under
+    ``out_dir/nla_sweep-SIZE-dD``), locally with ``n_jobs`` joblib workers or on the Dask
+    cluster ``scheduler`` (a client or an address); ``show_progress`` shows its progress bar."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -161,7 +244,9 @@ def run(out_dir, quick=True) -> dict:
         status(f"d = {cfg['d']}: wavelet thresholding over {len(cfg['J_values'])} sizes x {len(sig)} noise levels "
                f"x {cfg['replicates']} replicates")
         t0 = time.perf_counter()
-        E, Js, levels = experiment(sigmas=sig, **cfg)
+        store = out / f"nla_sweep-{'quick' if quick else 'full'}-d{cfg['d']}"
+        E, Js, levels = sweep_experiment(store, scheduler=scheduler, n_jobs=n_jobs, progress=show_progress,
+                                         sigmas=sig, **cfg)
         d, s = cfg["d"], cfg["s"]
         res = fit_exponents(E, Js, levels, sig, d, s)
         t = time.perf_counter() - t0

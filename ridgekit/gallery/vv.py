@@ -70,20 +70,37 @@ def _anchors(checks):
         domain=(0.0, math.inf), time=time.perf_counter() - t0))
 
 
-def _width(checks, quick, plt, out):
-    from ridgekit.splines.vv import width_bound_experiment
-
+def width_tasks(quick=True):
+    """The width-bound experiment as sweep tasks: keyword arguments of
+    :func:`ridgekit.splines.vv.width_bound_experiment`, one per panel (N = data points, then
+    the rank experiment at N = 20, K = 200), each with its own seed (``rng = N``, resp.
+    ``100 + rank``), so a task's result does not depend on where or in which order it runs."""
     Ns = (5, 10, 15) if quick else (10, 20, 30, 40)
     ranks = (2, 5, 10) if quick else (2, 5, 10, 20)
     K, D = (200, 10) if quick else (500, 10)
     trials = 4 if quick else 20
+    return ([dict(N=N, K=K, D=D, rank=None, n_trials=trials, rng=N) for N in Ns]
+            + [dict(N=20, K=200, D=D, rank=r, n_trials=trials, rng=100 + r) for r in ranks])
+
+
+def _width(checks, quick, plt, out, *, scheduler=None, n_jobs=1, show_progress=False):
+    from ridgekit.splines.vv import width_bound_experiment
+    from ridgekit.sweep import run_sweep
+
+    tasks = width_tasks(quick)
+    Ns = tuple(t["N"] for t in tasks if t["rank"] is None)
+    ranks = tuple(t["rank"] for t in tasks if t["rank"] is not None)
+    K, D, trials = tasks[0]["K"], tasks[0]["D"], tasks[0]["n_trials"]
     ncol = max(len(Ns), len(ranks))
     fig, axes = plt.subplots(2, ncol, figsize=(3.2 * ncol, 5.8))
     t0 = time.perf_counter()
+    status(f"width bound: {len(tasks)} panels of {trials} trials (sweep)")
+    # one store per size (a store of another sweep definition is refused)
+    results = run_sweep(width_bound_experiment, tasks, out / f"vv_width_sweep-{'quick' if quick else 'full'}",
+                        scheduler=scheduler, n_jobs=n_jobs, progress=show_progress, desc="width bound")
+    results = [{k: np.asarray(v) for k, v in r.items()} for r in results]
     worst = 0.0
-    for ax, N in zip(axes[0], Ns):
-        status(f"width bound: N = {N}, K = {K}, D = {D}, {trials} trials")
-        res = width_bound_experiment(N, K=K, D=D, n_trials=trials, rng=N)
+    for ax, N, res in zip(axes[0], Ns, results[:len(Ns)]):
         worst = max(worst, float(np.max(res["active"] / res["bound"])))
         ax.hist(res["active"], bins=np.arange(0, N * D + 2, max(1, N * D // 25)), color="C0")
         ax.axvline(N, color="k", ls="--", label="N")
@@ -92,9 +109,7 @@ def _width(checks, quick, plt, out):
         ax.set_xlabel("active neurons")
     # the rank experiment: N = 20, K = 200, rank(Φ) = r: lines at r and r·D
     Nr = 20
-    for ax, r in zip(axes[1], ranks):
-        status(f"width bound: N = {Nr}, K = 200, rank Φ = {r}, {trials} trials")
-        res = width_bound_experiment(Nr, K=200, D=D, rank=r, n_trials=trials, rng=100 + r)
+    for ax, r, res in zip(axes[1], ranks, results[len(Ns):]):
         worst = max(worst, float(np.max(res["active"] / res["bound"])))
         ax.hist(res["active"], bins=np.arange(0, r * D + 2, max(1, r * D // 25)), color="C2")
         ax.axvline(r, color="k", ls="--", label="rank Φ")
@@ -219,9 +234,14 @@ def _multi_index(checks, quick, plt, out):
     return path
 
 
-def run(out_dir, quick=True) -> dict:
+def run(out_dir, quick=True, *, scheduler=None, n_jobs=1, show_progress=False) -> dict:
     """Width-bound histograms, digits compression and multi-index recovery; returns the dict
-    described in :mod:`ridgekit.gallery`."""
+    described in :mod:`ridgekit.gallery`.
+
+    The width-bound trials run as a resumable sweep (:func:`ridgekit.sweep.run_sweep`, one
+    task per panel, results under ``out_dir/vv_width_sweep-SIZE``): locally with ``n_jobs``
+    joblib workers, or on the Dask cluster ``scheduler`` (a client or an address);
+    ``show_progress`` shows its progress bar."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -241,6 +261,7 @@ def run(out_dir, quick=True) -> dict:
         "Left: the certificate max η of the conditional-gradient k-plane fit per iteration (the fit is optimal "
         "when it reaches 1, dashed). Right: fitted against true values of f(x) = ‖Θ₀ᵀx − t₀‖ on test points. "
         "Look for: points on the diagonal, and the frame distance in the title close to 0."]
-    figures = [_width(checks, quick, plt, out), _digits(checks, quick, plt, out),
+    figures = [_width(checks, quick, plt, out, scheduler=scheduler, n_jobs=n_jobs, show_progress=show_progress),
+               _digits(checks, quick, plt, out),
                _multi_index(checks, quick, plt, out)]
     return {"title": TITLE, "figures": [(str(p), c) for p, c in zip(figures, captions)], "checks": checks}
