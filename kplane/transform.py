@@ -320,6 +320,13 @@ class KPlaneTransform:
             else:
                 proj = np.abs(self.frames) * self.spacing[None, :, None]
                 fw = (proj.max(axis=1) if self.n == 1 else np.sqrt((proj ** 2).sum(axis=1))) / self.t_spacing
+                if self.n >= 2:
+                    # a footprint that is an integer number of offset steps up to rounding
+                    # (e.g. exactly 1 for orthonormal columns on a cubic grid with spacing
+                    # ht = h) is that integer: 1 + 1 ulp would make the kernels visit
+                    # ⌈w⌉ + 2 = 4 nodes per axis, one of them with a weight of order 1e-32
+                    near = np.rint(fw)
+                    fw = np.where(np.abs(fw - near) <= 16 * np.finfo(float).eps * near, near, fw)
             self._footprints = np.ascontiguousarray(fw)
         return self._footprints
 

@@ -135,3 +135,21 @@ def test_huge_projections_write_nothing():
                         k=1, extent=1.0)
     np.testing.assert_array_equal(R.forward(np.ones((6, 5, 4))), 0.0)
     np.testing.assert_array_equal(R.adjoint(np.ones(R.sinogram_shape)), 0.0)
+
+
+def test_integer_footprints_snap_to_the_integer():
+    # orthonormal columns on a cubic grid with offset spacing = grid step give footprints
+    # of exactly one step up to rounding; 1 + 1 ulp would select the general w > 1 weights
+    # (4 nodes per axis, one of weight ~1e-32): the footprint is snapped to 1, which
+    # changes the transform by rounding only (checked against the unsnapped footprints)
+    rng = np.random.default_rng(2)
+    R = KPlaneTransform((9, 9, 9), stiefel_sample(3, 2, 30, rng=rng), k=1, extent=1.0)
+    np.testing.assert_array_equal(R.footprints, 1.0)
+    f = rng.standard_normal(R.grid_shape)
+    shape = np.asarray(R.grid_shape, dtype=np.int64)
+    up = np.nextafter(np.nextafter(R.footprints, 2.0), 2.0)  # 1 + 2 ulp: the w > 1 branch
+    ref = np.zeros((R.m, R.n_offsets ** 2))
+    _kernels.splat_grid_n(f.reshape(-1, 9), shape, R.origin, R.spacing, R.frames, up, R.t0,
+                          R.t_spacing, R.n_offsets, R.cell_volume / R.t_spacing ** 2, ref)
+    got = R.forward(f).reshape(R.m, -1)
+    assert np.abs(got - ref).max() <= 1e-14 * np.abs(ref).max()
