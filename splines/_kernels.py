@@ -504,6 +504,316 @@ def relu_sweep_sup(P, z):
 
 
 @njit
+def _window_ends(s, lo, hi):
+    """The fixed end nodes of the window [lo, hi): A, the last node before ``lo`` (or
+    0), and B, the first node at or after ``hi`` (or N − 1)."""
+    N = s.shape[0]
+    A = lo - 1
+    while A > 0 and s[A] == 0:
+        A -= 1
+    B = hi
+    while B < N - 1 and s[B] == 0:
+        B += 1
+    return A, B
+
+
+@njit
+def _condense_left(x, w, y, s, lam, nodes, jA):
+    """Pivot and right-hand side of node ``nodes[jA]`` after forward elimination of the
+    hat-basis normal equations of the nodes left of it (0, 0 if it is the first)."""
+    if jA == 0:
+        return 0.0, 0.0
+    g0 = np.zeros(jA + 1)
+    g1 = np.zeros(jA)
+    rh = np.zeros(jA + 1)
+    for j in range(jA):
+        i0 = nodes[j]
+        i1 = nodes[j + 1]
+        a0, a1, a2, b0, b1 = hat_moments(x, w, y, x[i0], 1.0 / (x[i1] - x[i0]), i0, i1)
+        g0[j] += a0
+        g0[j + 1] += a1
+        g1[j] += a2
+        rh[j] += b0
+        rh[j + 1] += b1
+    for j in range(1, jA + 1):
+        il = 1.0 / (x[nodes[j]] - x[nodes[j - 1]])
+        sj = s[nodes[j]] * lam
+        rh[j - 1] -= sj * il
+        rh[j] += sj * il
+        if j < jA:
+            ir = 1.0 / (x[nodes[j + 1]] - x[nodes[j]])
+            rh[j] += sj * ir
+            rh[j + 1] -= sj * ir
+    Dg = g0[0]
+    for r in range(1, jA + 1):
+        Lo = g1[r - 1] / Dg
+        Dg = g0[r] - Lo * g1[r - 1]
+        rh[r] -= Lo * rh[r - 1]
+    return Dg, rh[jA]
+
+
+@njit
+def _condense_right(x, w, y, s, lam, nodes, jB):
+    """Pivot and right-hand side of node ``nodes[jB]`` after backward elimination of the
+    hat-basis normal equations of the nodes right of it (0, 0 if it is the last)."""
+    M = nodes.shape[0]
+    nR = M - 1 - jB
+    if nR <= 0:
+        return 0.0, 0.0
+    g0 = np.zeros(nR + 1)
+    g1 = np.zeros(nR)
+    rh = np.zeros(nR + 1)
+    for j in range(jB, M - 1):
+        i0 = nodes[j]
+        i1 = nodes[j + 1]
+        last = i1 if j == M - 2 else i1 - 1
+        q = j - jB
+        a0, a1, a2, b0, b1 = hat_moments(x, w, y, x[i0], 1.0 / (x[i1] - x[i0]), i0, last + 1)
+        g0[q] += a0
+        g0[q + 1] += a1
+        g1[q] += a2
+        rh[q] += b0
+        rh[q + 1] += b1
+    for j in range(jB, M - 1):
+        q = j - jB
+        ir = 1.0 / (x[nodes[j + 1]] - x[nodes[j]])
+        sj = s[nodes[j]] * lam
+        if j > jB:
+            il = 1.0 / (x[nodes[j]] - x[nodes[j - 1]])
+            rh[q - 1] -= sj * il
+            rh[q] += sj * il
+        rh[q] += sj * ir
+        rh[q + 1] -= sj * ir
+    Dg = g0[nR]
+    for r in range(nR - 1, -1, -1):
+        Lo = g1[r] / Dg
+        Dg = g0[r] - Lo * g1[r]
+        rh[r] -= Lo * rh[r + 1]
+    return Dg, rh[0]
+
+
+@njit
+def _outer_moments(x, w, y, A, lo, hi, B):
+    """Moments of the data in [A, lo) about x_A, (S0, S1, S2, T0, T1) = Σ w·(1, d, d², y,
+    y·d) with d = x − x_A, and of [hi, B) (B included if it is the last point) about
+    x_B, (V0, V1, V2, Y0, Y1) with e = x_B − x in place of d."""
+    N = x.shape[0]
+    S = np.zeros(5)
+    xA = x[A]
+    for i in range(A, lo):
+        d = x[i] - xA
+        S[0] += w[i]
+        S[1] += w[i] * d
+        S[2] += w[i] * d * d
+        S[3] += w[i] * y[i]
+        S[4] += w[i] * y[i] * d
+    V = np.zeros(5)
+    xB = x[B]
+    lastB = B if B == N - 1 else B - 1
+    for i in range(hi, lastB + 1):
+        e = xB - x[i]
+        V[0] += w[i]
+        V[1] += w[i] * e
+        V[2] += w[i] * e * e
+        V[3] += w[i] * y[i]
+        V[4] += w[i] * y[i] * e
+    return S, V
+
+
+@njit
+def _window_nodes(s, lo, hi, A, B, ln):
+    """Write the window's nodes A, the knots in [lo, hi), B into ``ln``; returns their
+    count."""
+    mloc = 0
+    ln[mloc] = A
+    mloc += 1
+    for k in range(lo, hi):
+        if s[k] != 0:
+            ln[mloc] = k
+            mloc += 1
+    ln[mloc] = B
+    mloc += 1
+    return mloc
+
+
+@njit
+def _window_solve(x, w, y, s, lam, lo, hi, ln, mloc, ends, S, V, lg0, lg1, lrh, Dl, Ll):
+    """Assemble and solve the window's tridiagonal hat-basis normal equations (nodes
+    ``ln[:mloc]``; ``ends`` = (dA, rA, dB, rB, sA, sB): the condensed ends and the end
+    nodes' penalty signs times λ); the node values overwrite and are returned as ``lrh``."""
+    dA, rA, dB, rB, sA, sB = ends
+    S0, S1, S2, T0, T1 = S[0], S[1], S[2], S[3], S[4]
+    V0, V1, V2, Y0, Y1 = V[0], V[1], V[2], V[3], V[4]
+    for j in range(mloc):
+        lg0[j] = 0.0
+        lrh[j] = 0.0
+    for j in range(mloc - 1):
+        lg1[j] = 0.0
+    lg0[0] += dA
+    lrh[0] += rA
+    lg0[mloc - 1] += dB
+    lrh[mloc - 1] += rB
+    for j in range(mloc - 1):
+        i0 = ln[j]
+        i1 = ln[j + 1]
+        x0 = x[i0]
+        H = x[i1] - x0
+        inv = 1.0 / H
+        a0 = 0.0
+        a1 = 0.0
+        a2 = 0.0
+        b0 = 0.0
+        b1 = 0.0
+        if j == 0:
+            a0 += S0 - 2.0 * S1 * inv + S2 * inv * inv
+            a1 += S2 * inv * inv
+            a2 += S1 * inv - S2 * inv * inv
+            b0 += T0 - T1 * inv
+            b1 += T1 * inv
+            start = lo
+        else:
+            start = i0
+        stop = i1 if j < mloc - 2 else hi
+        c0, c1, c2, d0, d1 = hat_moments(x, w, y, x0, inv, start, stop)
+        a0 += c0
+        a1 += c1
+        a2 += c2
+        b0 += d0
+        b1 += d1
+        if j == mloc - 2:
+            a1 += V0 - 2.0 * V1 * inv + V2 * inv * inv
+            a0 += V2 * inv * inv
+            a2 += V1 * inv - V2 * inv * inv
+            b0 += Y1 * inv
+            b1 += Y0 - Y1 * inv
+        lg0[j] += a0
+        lg0[j + 1] += a1
+        lg1[j] += a2
+        lrh[j] += b0
+        lrh[j + 1] += b1
+    for j in range(mloc):
+        sj = lam * s[ln[j]] if (0 < j < mloc - 1) else (sA if j == 0 else sB)
+        if sj == 0.0:
+            continue
+        if j < mloc - 1:
+            ir = 1.0 / (x[ln[j + 1]] - x[ln[j]])
+            lrh[j] += sj * ir
+            lrh[j + 1] -= sj * ir
+        if j > 0:
+            il = 1.0 / (x[ln[j]] - x[ln[j - 1]])
+            lrh[j] += sj * il
+            lrh[j - 1] -= sj * il
+    # (the condensed ends hold the outer halves of A's and B's penalty terms)
+    Dl[0] = lg0[0]
+    for r in range(1, mloc):
+        Ll[r - 1] = lg1[r - 1] / Dl[r - 1]
+        Dl[r] = lg0[r] - Ll[r - 1] * lg1[r - 1]
+        lrh[r] -= Ll[r - 1] * lrh[r - 1]
+    for r in range(mloc):
+        lrh[r] /= Dl[r]
+    for r in range(mloc - 2, -1, -1):
+        lrh[r] -= Ll[r] * lrh[r + 1]
+    return lrh
+
+
+@njit
+def _window_z(x, w, y, s, lam, lo, hi, ln, mloc, beta, sA, sB, S, V, B, zw, Pw):
+    """z (the dual of the TV(f″) problem) at the window's points off its nodes, written
+    to ``zw[i − lo]``, from the node values ``beta``; the data outside the window enter
+    through their moments ``S`` (about x_A) and ``V`` (about x_B)."""
+    S0, S1, S2, T0, T1 = S[0], S[1], S[2], S[3], S[4]
+    V1, V2, Y1 = V[1], V[2], V[4]
+    xA = x[ln[0]]
+    xB = x[B]
+    for j in range(mloc - 1):
+        ia = ln[j]
+        ib = ln[j + 1]
+        xa = x[ia]
+        H = x[ib] - xa
+        inv = 1.0 / H
+        sig = (beta[j + 1] - beta[j]) * inv
+        za = sA if j == 0 else lam * s[ia]
+        zb = sB if j == mloc - 2 else lam * s[ib]
+        if j == 0:
+            Sr = T0 - beta[0] * S0 - sig * S1
+            P = (x[lo] - xA) * Sr - (T1 - beta[0] * S1 - sig * S2)
+            start = lo
+        else:
+            Sr = 0.0
+            P = 0.0
+            start = ia
+        stop = ib if j < mloc - 2 else hi
+        for i in range(start, stop):
+            if i >= lo and i != ia:
+                Pw[i - lo] = P
+            ui = beta[j] + sig * (x[i] - xa)
+            Sr += w[i] * (y[i] - ui)
+            P += (x[i + 1] - x[i]) * Sr
+        PB = P
+        if j == mloc - 2 and hi < B:
+            # P_B: continue over [hi, B) through the moments about x_B
+            PB = P + (xB - x[hi]) * Sr + (Y1 - beta[mloc - 1] * V1 + sig * V2)
+        c = (zb - za - PB) * inv
+        for i in range(start, stop):
+            if i >= lo and i != ia:
+                zw[i - lo] = za + c * (x[i] - xa) + Pw[i - lo]
+
+
+@njit
+def _window_violations(x, s, lam, lo, hi, ln, mloc, beta, zw, ztol, fl):
+    """KKT violations in the window: ``fl[k − lo]`` = the status knot k wants (±1: enter
+    with that sign, 0: leave, 2: no violation); returns their count."""
+    eps = 2.220446049250313e-16
+    nv = 0
+    for k in range(lo, hi):
+        fl[k - lo] = 2
+        if s[k] == 0 and abs(zw[k - lo]) > lam * (1.0 + ztol):
+            fl[k - lo] = 1 if zw[k - lo] > 0 else -1
+            nv += 1
+    for j in range(1, mloc - 1):
+        k = ln[j]
+        il = 1.0 / (x[k] - x[ln[j - 1]])
+        ir = 1.0 / (x[ln[j + 1]] - x[k])
+        J = (beta[j + 1] - beta[j]) * ir - (beta[j] - beta[j - 1]) * il
+        tolj = 64.0 * eps * (abs(beta[j - 1]) + abs(beta[j]) + abs(beta[j + 1])) * (il + ir)
+        if s[k] * J < -tolj:
+            fl[k - lo] = 0
+            nv += 1
+    return nv
+
+
+@njit
+def _block_pivot(s, fl, zw, lo, hi):
+    """Block pivot: wrong-sign knots leave; one knot per run of same-sign violators
+    enters, at its largest |zₖ|."""
+    k = lo
+    while k < hi:
+        f = fl[k - lo]
+        if f == 0:
+            s[k] = 0
+            k += 1
+        elif f == 2:
+            k += 1
+        else:
+            kb = k
+            while k < hi and fl[k - lo] == f:
+                if abs(zw[k - lo]) > abs(zw[kb - lo]):
+                    kb = k
+                k += 1
+            s[kb] = f
+
+
+@njit
+def _murty_pivot(s, fl, lo, hi):
+    """Murty's least-index rule: the first violator in the window takes its wanted status."""
+    for k in range(lo, hi):
+        f = fl[k - lo]
+        if f != 2:
+            s[k] = f
+            break
+
+
+@njit
 def local_murty(x, w, y, s, lam, lo, hi, max_steps, patience, ztol):
     """Pivoting of the TV(f″) working set restricted to the window of data indices
     [lo, hi) (1 ≤ lo < hi ≤ N − 1); the knots outside the window stay fixed.
@@ -523,120 +833,21 @@ def local_murty(x, w, y, s, lam, lo, hi, max_steps, patience, ztol):
     step: the caller certifies with :func:`pdas_iter`.
     """
     N = x.shape[0]
-    eps = 2.220446049250313e-16
-    A = lo - 1
-    while A > 0 and s[A] == 0:
-        A -= 1
-    B = hi
-    while B < N - 1 and s[B] == 0:
-        B += 1
+    A, B = _window_ends(s, lo, hi)
     # ---- global nodes and the condensed ends
     nodes = working_set_nodes(s)
-    M = nodes.shape[0]
     jA = 0
     while nodes[jA] != A:
         jA += 1
     jB = jA + 1
     while nodes[jB] != B:
         jB += 1
-    # left: rows 0..jA from the intervals left of A, eliminated forward
-    dA = 0.0
-    rA = 0.0
-    if jA > 0:
-        g0 = np.zeros(jA + 1)
-        g1 = np.zeros(jA)
-        rh = np.zeros(jA + 1)
-        for j in range(jA):
-            i0 = nodes[j]
-            i1 = nodes[j + 1]
-            a0, a1, a2, b0, b1 = hat_moments(x, w, y, x[i0], 1.0 / (x[i1] - x[i0]), i0, i1)
-            g0[j] += a0
-            g0[j + 1] += a1
-            g1[j] += a2
-            rh[j] += b0
-            rh[j + 1] += b1
-        for j in range(1, jA + 1):
-            il = 1.0 / (x[nodes[j]] - x[nodes[j - 1]])
-            sj = s[nodes[j]] * lam
-            rh[j - 1] -= sj * il
-            rh[j] += sj * il
-            if j < jA:
-                ir = 1.0 / (x[nodes[j + 1]] - x[nodes[j]])
-                rh[j] += sj * ir
-                rh[j + 1] -= sj * ir
-        Dg = g0[0]
-        for r in range(1, jA + 1):
-            Lo = g1[r - 1] / Dg
-            Dg = g0[r] - Lo * g1[r - 1]
-            rh[r] -= Lo * rh[r - 1]
-        dA = Dg
-        rA = rh[jA]
-    # right: rows jB..M−1 from the intervals right of B, eliminated backward
-    dB = 0.0
-    rB = 0.0
-    nR = M - 1 - jB
-    if nR > 0:
-        g0 = np.zeros(nR + 1)
-        g1 = np.zeros(nR)
-        rh = np.zeros(nR + 1)
-        for j in range(jB, M - 1):
-            i0 = nodes[j]
-            i1 = nodes[j + 1]
-            last = i1 if j == M - 2 else i1 - 1
-            q = j - jB
-            a0, a1, a2, b0, b1 = hat_moments(x, w, y, x[i0], 1.0 / (x[i1] - x[i0]), i0, last + 1)
-            g0[q] += a0
-            g0[q + 1] += a1
-            g1[q] += a2
-            rh[q] += b0
-            rh[q + 1] += b1
-        for j in range(jB, M - 1):
-            q = j - jB
-            ir = 1.0 / (x[nodes[j + 1]] - x[nodes[j]])
-            sj = s[nodes[j]] * lam
-            if j > jB:
-                il = 1.0 / (x[nodes[j]] - x[nodes[j - 1]])
-                rh[q - 1] -= sj * il
-                rh[q] += sj * il
-            rh[q] += sj * ir
-            rh[q + 1] -= sj * ir
-        Dg = g0[nR]
-        for r in range(nR - 1, -1, -1):
-            Lo = g1[r] / Dg
-            Dg = g0[r] - Lo * g1[r]
-            rh[r] -= Lo * rh[r + 1]
-        dB = Dg
-        rB = rh[0]
-    # ---- moments of [A, lo) about x_A and of [hi, B) (B included if last) about x_B
-    S0 = 0.0
-    S1 = 0.0
-    S2 = 0.0
-    T0 = 0.0
-    T1 = 0.0
-    xA = x[A]
-    for i in range(A, lo):
-        d = x[i] - xA
-        S0 += w[i]
-        S1 += w[i] * d
-        S2 += w[i] * d * d
-        T0 += w[i] * y[i]
-        T1 += w[i] * y[i] * d
-    V0 = 0.0
-    V1 = 0.0
-    V2 = 0.0
-    Y0 = 0.0
-    Y1 = 0.0
-    xB = x[B]
-    lastB = B if B == N - 1 else B - 1
-    for i in range(hi, lastB + 1):
-        e = xB - x[i]
-        V0 += w[i]
-        V1 += w[i] * e
-        V2 += w[i] * e * e
-        Y0 += w[i] * y[i]
-        Y1 += w[i] * y[i] * e
+    dA, rA = _condense_left(x, w, y, s, lam, nodes, jA)
+    dB, rB = _condense_right(x, w, y, s, lam, nodes, jB)
+    S, V = _outer_moments(x, w, y, A, lo, hi, B)
     sA = s[A] * lam if A > 0 else 0.0
     sB = s[B] * lam if B < N - 1 else 0.0
+    ends = (dA, rA, dB, rB, sA, sB)
     nw = hi - lo
     ln = np.empty(nw + 2, np.int64)
     lg0 = np.empty(nw + 2)
@@ -652,134 +863,10 @@ def local_murty(x, w, y, s, lam, lo, hi, max_steps, patience, ztol):
     best = nw + 1
     left = patience
     for step in range(max_steps + 1):
-        mloc = 0
-        ln[mloc] = A
-        mloc += 1
-        for k in range(lo, hi):
-            if s[k] != 0:
-                ln[mloc] = k
-                mloc += 1
-        ln[mloc] = B
-        mloc += 1
-        for j in range(mloc):
-            lg0[j] = 0.0
-            lrh[j] = 0.0
-        for j in range(mloc - 1):
-            lg1[j] = 0.0
-        lg0[0] += dA
-        lrh[0] += rA
-        lg0[mloc - 1] += dB
-        lrh[mloc - 1] += rB
-        for j in range(mloc - 1):
-            i0 = ln[j]
-            i1 = ln[j + 1]
-            x0 = x[i0]
-            H = x[i1] - x0
-            inv = 1.0 / H
-            a0 = 0.0
-            a1 = 0.0
-            a2 = 0.0
-            b0 = 0.0
-            b1 = 0.0
-            if j == 0:
-                a0 += S0 - 2.0 * S1 * inv + S2 * inv * inv
-                a1 += S2 * inv * inv
-                a2 += S1 * inv - S2 * inv * inv
-                b0 += T0 - T1 * inv
-                b1 += T1 * inv
-                start = lo
-            else:
-                start = i0
-            stop = i1 if j < mloc - 2 else hi
-            c0, c1, c2, d0, d1 = hat_moments(x, w, y, x0, inv, start, stop)
-            a0 += c0
-            a1 += c1
-            a2 += c2
-            b0 += d0
-            b1 += d1
-            if j == mloc - 2:
-                a1 += V0 - 2.0 * V1 * inv + V2 * inv * inv
-                a0 += V2 * inv * inv
-                a2 += V1 * inv - V2 * inv * inv
-                b0 += Y1 * inv
-                b1 += Y0 - Y1 * inv
-            lg0[j] += a0
-            lg0[j + 1] += a1
-            lg1[j] += a2
-            lrh[j] += b0
-            lrh[j + 1] += b1
-        for j in range(mloc):
-            sj = lam * s[ln[j]] if (0 < j < mloc - 1) else (sA if j == 0 else sB)
-            if sj == 0.0:
-                continue
-            if j < mloc - 1:
-                ir = 1.0 / (x[ln[j + 1]] - x[ln[j]])
-                lrh[j] += sj * ir
-                lrh[j + 1] -= sj * ir
-            if j > 0:
-                il = 1.0 / (x[ln[j]] - x[ln[j - 1]])
-                lrh[j] += sj * il
-                lrh[j - 1] -= sj * il
-        # (the condensed ends hold the outer halves of A's and B's penalty terms)
-        Dl[0] = lg0[0]
-        for r in range(1, mloc):
-            Ll[r - 1] = lg1[r - 1] / Dl[r - 1]
-            Dl[r] = lg0[r] - Ll[r - 1] * lg1[r - 1]
-            lrh[r] -= Ll[r - 1] * lrh[r - 1]
-        for r in range(mloc):
-            lrh[r] /= Dl[r]
-        for r in range(mloc - 2, -1, -1):
-            lrh[r] -= Ll[r] * lrh[r + 1]
-        beta = lrh
-        # ---- z on the window
-        for j in range(mloc - 1):
-            ia = ln[j]
-            ib = ln[j + 1]
-            xa = x[ia]
-            H = x[ib] - xa
-            inv = 1.0 / H
-            sig = (beta[j + 1] - beta[j]) * inv
-            za = sA if j == 0 else lam * s[ia]
-            zb = sB if j == mloc - 2 else lam * s[ib]
-            if j == 0:
-                Sr = T0 - beta[0] * S0 - sig * S1
-                P = (x[lo] - xA) * Sr - (T1 - beta[0] * S1 - sig * S2)
-                start = lo
-            else:
-                Sr = 0.0
-                P = 0.0
-                start = ia
-            stop = ib if j < mloc - 2 else hi
-            for i in range(start, stop):
-                if i >= lo and i != ia:
-                    Pw[i - lo] = P
-                ui = beta[j] + sig * (x[i] - xa)
-                Sr += w[i] * (y[i] - ui)
-                P += (x[i + 1] - x[i]) * Sr
-            PB = P
-            if j == mloc - 2 and hi < B:
-                # P_B: continue over [hi, B) through the moments about x_B
-                PB = P + (xB - x[hi]) * Sr + (Y1 - beta[mloc - 1] * V1 + sig * V2)
-            c = (zb - za - PB) * inv
-            for i in range(start, stop):
-                if i >= lo and i != ia:
-                    zw[i - lo] = za + c * (x[i] - xa) + Pw[i - lo]
-        # ---- violations: fl[k − lo] = new status wanted (2: none)
-        nv = 0
-        for k in range(lo, hi):
-            fl[k - lo] = 2
-            if s[k] == 0 and abs(zw[k - lo]) > lam * (1.0 + ztol):
-                fl[k - lo] = 1 if zw[k - lo] > 0 else -1
-                nv += 1
-        for j in range(1, mloc - 1):
-            k = ln[j]
-            il = 1.0 / (x[k] - x[ln[j - 1]])
-            ir = 1.0 / (x[ln[j + 1]] - x[k])
-            J = (beta[j + 1] - beta[j]) * ir - (beta[j] - beta[j - 1]) * il
-            tolj = 64.0 * eps * (abs(beta[j - 1]) + abs(beta[j]) + abs(beta[j + 1])) * (il + ir)
-            if s[k] * J < -tolj:
-                fl[k - lo] = 0
-                nv += 1
+        mloc = _window_nodes(s, lo, hi, A, B, ln)
+        beta = _window_solve(x, w, y, s, lam, lo, hi, ln, mloc, ends, S, V, lg0, lg1, lrh, Dl, Ll)
+        _window_z(x, w, y, s, lam, lo, hi, ln, mloc, beta, sA, sB, S, V, B, zw, Pw)
+        nv = _window_violations(x, s, lam, lo, hi, ln, mloc, beta, zw, ztol, fl)
         if nv == 0:
             return step
         if step == max_steps:
@@ -798,26 +885,7 @@ def local_murty(x, w, y, s, lam, lo, hi, max_steps, patience, ztol):
                 for k in range(lo, hi):
                     s[k] = sbest[k - lo]
                 continue
-            # wrong-sign knots leave; one knot per run of same-sign violators, at its max
-            k = lo
-            while k < hi:
-                f = fl[k - lo]
-                if f == 0:
-                    s[k] = 0
-                    k += 1
-                elif f == 2:
-                    k += 1
-                else:
-                    kb = k
-                    while k < hi and fl[k - lo] == f:
-                        if abs(zw[k - lo]) > abs(zw[kb - lo]):
-                            kb = k
-                        k += 1
-                    s[kb] = f
+            _block_pivot(s, fl, zw, lo, hi)
         else:
-            for k in range(lo, hi):
-                f = fl[k - lo]
-                if f != 2:
-                    s[k] = f
-                    break
+            _murty_pivot(s, fl, lo, hi)
     return -1
