@@ -106,3 +106,20 @@ def test_cli_reproduce_rejects_bad_n_jobs(tmp_path, capsys):
 
     assert main(["reproduce", "nla", "--quick", "--n-jobs", "0", "--out", str(tmp_path / "o")]) == 2
     assert "--n-jobs must be a positive number of workers or -1" in capsys.readouterr().err
+
+
+def test_lola_collision_sweep_equals_direct_calls(tmp_path):
+    pytest.importorskip("torch")
+    from ridgekit.gallery.lola import QUICK, _collision_configs, collision_recall
+
+    sz = QUICK
+    tasks = [dict(N=N, configs=_collision_configs(sz, N), F=16, trials=1, seed=3) for N in (8, 16)]
+    # in this process (joblib workers would each import torch: tens of seconds on a loaded CI box)
+    results = run_sweep(collision_recall, tasks, tmp_path / "s", progress=False)
+    direct = [collision_recall(**t) for t in tasks]
+    assert results == direct
+    seen = []   # a rerun reads the store and computes nothing
+    assert run_sweep(collision_recall, tasks, tmp_path / "s", progress=False, callback=lambda *a: seen.append(a)) \
+        == results and seen == []
+    assert list(results[0]) == list(_collision_configs(sz, 8))   # names keep their order through the store
+    assert all(0.0 <= v <= 1.0 for r in results for v in r.values())

@@ -339,12 +339,16 @@ def _cost(sz, g):
 
 
 # ----------------------------------------------------------------------------- run
-def run(out_dir, quick=True, sizes=None, seed=0, threads=1) -> dict:
+def run(out_dir, quick=True, sizes=None, seed=0, threads=1, *, scheduler=None, n_jobs=1,
+        show_progress=False) -> dict:
     """The three experiments; returns the dict described in :mod:`ridgekit.gallery` and writes
     ``lola.json`` and three figures into ``out_dir``.
 
     ``sizes`` overrides :data:`QUICK`/:data:`FULL`; ``threads`` sets torch's intra-op threads
-    for the run (restored afterwards).
+    for the run (restored afterwards).  The memory-collision experiment is a resumable sweep
+    (:func:`ridgekit.sweep.run_sweep`, one :func:`collision_recall` task per N, results under
+    ``out_dir/lola_collisions-DEFINITION``): locally with ``n_jobs`` joblib workers or on the
+    Dask cluster ``scheduler`` (a client or an address); ``show_progress`` shows its bar.
     """
     try:
         import torch
@@ -389,10 +393,13 @@ def run(out_dir, quick=True, sizes=None, seed=0, threads=1) -> dict:
         # ---- memory collisions
         status("LoLA: memory collisions")
         t0 = time.perf_counter()
-        coll = {}
-        for N in sz.coll_Ns:
-            coll[N] = collision_recall(N, _collision_configs(sz, N), F=sz.coll_F, trials=sz.coll_trials,
-                                       seed=seed)
+        from ridgekit.sweep import run_sweep, sweep_definition
+
+        tasks = [dict(N=N, configs=_collision_configs(sz, N), F=sz.coll_F, trials=sz.coll_trials, seed=seed)
+                 for N in sz.coll_Ns]
+        store = out / f"lola_collisions-{sweep_definition(collision_recall, tasks)['definition']}"
+        coll = dict(zip(sz.coll_Ns, run_sweep(collision_recall, tasks, store, scheduler=scheduler, n_jobs=n_jobs,
+                                              progress=show_progress, desc="LoLA memory collisions")))
         dt_coll = time.perf_counter() - t0
         names = list(coll[sz.coll_Ns[0]].keys())
         Nmax = sz.coll_Ns[-1]
