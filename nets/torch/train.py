@@ -434,6 +434,37 @@ def train_gd_batched(X, y, *, seeds, widths, lr, epochs: int, weight_decay=0.0, 
     fused = backend == "fused" or (backend == "auto" and on_cpu)
     if chunk is not None:
         chunk = check_int(chunk, "chunk", minimum=1)
+    X, y, seeds, shared, scalar = _batched_data(X, y, seeds, dtype, device)
+    B, nmax, d = X.shape
+    D = y.shape[2]
+    widths = np.broadcast_to(np.asarray(widths), (B,)).astype(np.int64) if np.ndim(widths) == 0 \
+        else np.asarray(widths, dtype=np.int64)
+    if widths.shape != (B,) or np.any(widths < 1):
+        raise ValueError(f"widths must be a positive int or {B} positive ints, got {widths!r}")
+    nvec = np.full(B, nmax, dtype=np.int64) if n is None else np.asarray(n, dtype=np.int64).reshape(-1)
+    if nvec.shape != (B,) or np.any(nvec < 1) or np.any(nvec > nmax):
+        raise ValueError(f"n must have {B} entries in [1, {nmax}], got {n!r}")
+    lr_np = _per_network(lr, "lr", B, positive=True, strict=True)
+    wd_np = _per_network(weight_decay, "weight_decay", B, positive=True, strict=False)
+    W, b, V, c0 = _init_batched(d, D, widths, seeds, init, dtype, device)
+    state = BatchedNetworks(W, b, V, c0, widths, seeds.astype(np.int64), nvec, lr_np, wd_np,
+                            losses=np.empty((B, 0)), clipped=np.zeros(B, dtype=np.int64), scalar_output=scalar)
+    if fused:
+        return _train_fused(X[:1] if shared else X, y[:1] if shared else y, state, epochs=epochs, clip=clip,
+                            callbacks=callbacks, callback_every=callback_every)
+    if chunk is None:
+        # GPU: one program for the whole batch.  CPU: blocks of networks whose (n, m)
+        # temporaries stay in cache (≈ 2¹⁸ entries); larger blocks are memory-bound
+        # (benchmarks/bench_torch.py: width 1024, n = 512 runs fastest one network a block).
+        chunk = B if not on_cpu else max(1, (1 << 18) // max(1, nmax * int(widths.max())))
+    return _train_torch(X, y, state, epochs=epochs, clip=clip, callbacks=callbacks,
+                        callback_every=callback_every, chunk=chunk)
+
+
+def _batched_data(X, y, seeds, dtype, device):
+    """Validate the data of :func:`train_gd_batched`; returns X (B, n, d), y (B, n, D)
+    (a shared data set expanded to B views), the seeds, whether X is shared and whether
+    y is scalar per sample."""
     seeds = np.asarray(seeds)
     if seeds.ndim != 1 or seeds.size == 0 or not np.issubdtype(seeds.dtype, np.integer):
         raise ValueError(f"seeds must be a non-empty 1-D sequence of ints, got {seeds!r}")
@@ -452,19 +483,14 @@ def train_gd_batched(X, y, *, seeds, widths, lr, epochs: int, weight_decay=0.0, 
     if X.shape[0] != B or y.shape[:2] != X.shape[:2]:
         raise ValueError(f"X {tuple(X.shape)} and y {tuple(y.shape)} must be (B, n, d) and (B, n[, D]) "
                          f"with B = len(seeds) = {B}")
-    _, nmax, d = X.shape
-    D = y.shape[2]
-    widths = np.broadcast_to(np.asarray(widths), (B,)).astype(np.int64) if np.ndim(widths) == 0 \
-        else np.asarray(widths, dtype=np.int64)
-    if widths.shape != (B,) or np.any(widths < 1):
-        raise ValueError(f"widths must be a positive int or {B} positive ints, got {widths!r}")
-    nvec = np.full(B, nmax, dtype=np.int64) if n is None else np.asarray(n, dtype=np.int64).reshape(-1)
-    if nvec.shape != (B,) or np.any(nvec < 1) or np.any(nvec > nmax):
-        raise ValueError(f"n must have {B} entries in [1, {nmax}], got {n!r}")
-    lr_np = _per_network(lr, "lr", B, positive=True, strict=True)
-    wd_np = _per_network(weight_decay, "weight_decay", B, positive=True, strict=False)
-    m = int(widths.max())
+    return X, y, seeds, shared, scalar
 
+
+def _init_batched(d, D, widths, seeds, init, dtype, device):
+    """Initial W (B, m, d), b (B, m), V (B, m, D), β (B, D) with m = max(widths): network
+    j initialised as ``TwoLayerReLU(d, widths[j], seed=seeds[j])``, padded with zero neurons."""
+    B = len(seeds)
+    m = int(widths.max())
     W = torch.zeros((B, m, d), dtype=dtype, device=device)
     b = torch.zeros((B, m), dtype=dtype, device=device)
     V = torch.zeros((B, m, D), dtype=dtype, device=device)
@@ -473,47 +499,46 @@ def train_gd_batched(X, y, *, seeds, widths, lr, epochs: int, weight_decay=0.0, 
         Wj, bj, Vj, cj = init_parameters(d, int(widths[j]), out_dim=D, seed=int(seeds[j]), init=init)
         k = int(widths[j])
         W[j, :k], b[j, :k], V[j, :k], c0[j] = (t.to(device=device, dtype=dtype) for t in (Wj, bj, Vj, cj))
+    return W, b, V, c0
 
+
+def _train_torch(X, y, state, *, epochs, clip, callbacks, callback_every, chunk):
+    """``backend="torch"`` of :func:`train_gd_batched`: :func:`_gd_step` on blocks of
+    ``chunk`` networks, updating ``state``'s tensors in place."""
+    W, b, V, c0 = state.W, state.b, state.V, state.c0
+    dtype, device = W.dtype, W.device
+    B, nmax = X.shape[:2]
+    nvec = state.n
     rowmask = (torch.arange(nmax, device=device)[None, :] < torch.as_tensor(nvec, device=device)[:, None])
     rscale = (rowmask.to(dtype) / torch.as_tensor(nvec, dtype=dtype, device=device)[:, None])[..., None]
-    lr_t = torch.as_tensor(lr_np, dtype=dtype, device=device)
-    wd_t = torch.as_tensor(wd_np, dtype=dtype, device=device)
-    any_wd = bool(np.any(wd_np > 0))
+    lr_t = torch.as_tensor(state.lr, dtype=dtype, device=device)
+    wd_t = torch.as_tensor(state.weight_decay, dtype=dtype, device=device)
+    any_wd = bool(np.any(state.weight_decay > 0))
     losses = torch.empty((epochs + 1, B), dtype=dtype, device=device)
     clipped = torch.zeros(B, dtype=torch.int64, device=device)
-    state = BatchedNetworks(W, b, V, c0, widths, seeds.astype(np.int64), nvec, lr_np, wd_np,
-                            losses=np.empty((B, 0)), clipped=np.zeros(B, dtype=np.int64), scalar_output=scalar)
-    if fused:
-        return _train_fused(X[:1] if shared else X, y[:1] if shared else y, state, epochs=epochs, clip=clip,
-                            callbacks=callbacks, callback_every=callback_every)
     stopped = epochs
     nvec_t = torch.as_tensor(nvec, dtype=dtype, device=device)
-    if chunk is None:
-        # GPU: one program for the whole batch.  CPU: blocks of networks whose (n, m)
-        # temporaries stay in cache (≈ 2¹⁸ entries); larger blocks are memory-bound
-        # (benchmarks/bench_torch.py: width 1024, n = 512 runs fastest one network a block).
-        chunk = B if not on_cpu else max(1, (1 << 18) // max(1, nmax * m))
     blocks = [slice(i, min(i + chunk, B)) for i in range(0, B, chunk)]
+
+    def step_blocks(step, update):
+        for sl in blocks:
+            _gd_step(X[sl], y[sl], W[sl], b[sl], V[sl], c0[sl], rscale[sl], nvec_t[sl], lr_t[sl], wd_t[sl],
+                     any_wd, clip, losses[step, sl], clipped[sl], update=update)
+
     with torch.no_grad():
         for step in range(epochs + 1):
             last = step == epochs
             if callbacks and (step % callback_every == 0 or last):
-                for sl in blocks:            # evaluate L(θ_step) before the callbacks see θ_step
-                    _gd_step(X[sl], y[sl], W[sl], b[sl], V[sl], c0[sl], rscale[sl], nvec_t[sl], lr_t[sl],
-                             wd_t[sl], any_wd, clip, losses[step, sl], clipped[sl], update=False)
+                step_blocks(step, False)     # evaluate L(θ_step) before the callbacks see θ_step
                 state.losses = losses[:step + 1].T.cpu().numpy()
                 if any(cb(step, state, state.losses[:, -1]) for cb in callbacks):
                     stopped = step
                     break
             if last:
                 if not callbacks:
-                    for sl in blocks:
-                        _gd_step(X[sl], y[sl], W[sl], b[sl], V[sl], c0[sl], rscale[sl], nvec_t[sl], lr_t[sl],
-                                 wd_t[sl], any_wd, clip, losses[step, sl], clipped[sl], update=False)
+                    step_blocks(step, False)
                 break
-            for sl in blocks:
-                _gd_step(X[sl], y[sl], W[sl], b[sl], V[sl], c0[sl], rscale[sl], nvec_t[sl], lr_t[sl], wd_t[sl],
-                         any_wd, clip, losses[step, sl], clipped[sl], update=True)
+            step_blocks(step, True)
     state.losses = losses[:stopped + 1].T.cpu().numpy()
     state.clipped = clipped.cpu().numpy()
     return state
