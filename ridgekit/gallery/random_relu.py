@@ -169,20 +169,44 @@ def run(out_dir, quick: bool = True, rng=0, *, scheduler=None, n_jobs=1, show_pr
     from ridgekit.sweep import run_sweep
 
     os.makedirs(out_dir, exist_ok=True)
+    root, rng = _root_seed(rng)
+    n_mc = 20_000 if quick else 200_000
+
+    # 1. sample paths (d = 1) and surfaces (d = 2), Gaussian vs α-stable weights
+    status("sample paths and surfaces, Gaussian and α-stable weights")
+    figures = [_samples_figure(plt, out_dir, rng, 64 if quick else 256)]
+
+    # 2.-3. the Monte Carlo experiments: one sweep task each, with its own random stream
+    n_lim = 4000 if quick else 40_000
+    tasks = monte_carlo_tasks(n_mc, root, n_limit=n_lim, n_stable=2 * n_lim if quick else n_lim)
+    res = dict(zip(_task_names(tasks), run_sweep(
+        monte_carlo_task, tasks, os.path.join(out_dir, f"random_relu_sweep-{'quick' if quick else 'full'}-seed{root}"),
+        scheduler=scheduler, n_jobs=n_jobs, progress=show_progress, desc="random-ReLU Monte Carlo")))
+
+    figure, checks = _covariance_figure(plt, out_dir, res)
+    figures.append(figure)
+    checks += _moment_checks(res)
+    figure, limit_checks, ks_numbers = _limits_figure(plt, out_dir, res)
+    figures.append(figure)
+    checks += limit_checks
+    return {"title": "Random ReLU neural networks as non-Gaussian processes (arXiv 2405.10229)",
+            "figures": figures, "checks": checks, "reported": ks_numbers}
+
+
+def _root_seed(rng):
+    """The root seed of the Monte Carlo tasks (``rng`` itself if it is an int, else drawn
+    from it) and the generator of the figures."""
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
         root = int(rng)
         if root < 0:
             raise ValueError(f"rng must be a non-negative int seed, None or a numpy Generator, got {rng}")
-    else:
-        rng = as_generator(rng)
-        root = int(rng.integers(2 ** 63))
+        return root, as_generator(rng)
     rng = as_generator(rng)
-    n_mc = 20_000 if quick else 200_000
-    n_grid = 64 if quick else 256
-    figures, checks = [], []
+    return int(rng.integers(2 ** 63)), rng
 
-    # 1. sample paths (d = 1) and surfaces (d = 2), Gaussian vs α-stable weights
-    status("sample paths and surfaces, Gaussian and α-stable weights")
+
+def _samples_figure(plt, out_dir, rng, n_grid):
+    """Figure 1: sample paths (d = 1) and surfaces (d = 2), Gaussian vs α-stable weights."""
     laws = [("Gaussian V", dict(weights="gaussian")), ("SαS V, α = 1.2", dict(weights="stable", alpha=1.2))]
     fig, axes = plt.subplots(2, 2, figsize=(10, 7))
     for j, (label, kw) in enumerate(laws):
@@ -201,22 +225,19 @@ def run(out_dir, quick: bool = True, rng=0, *, scheduler=None, n_jobs=1, show_pr
         axes[1, j].set_xlabel("x₁")
         axes[1, j].set_ylabel("x₂")
     fig.tight_layout()
-    figures.append((os.path.join(out_dir, "random_relu_samples.png"),
-                    "Sample paths (top, d = 1, five draws) and one sample surface (bottom, d = 2, colour centred "
-                    "on zero) of random ReLU networks with Poisson rate λ = 10, Gaussian (left) and α-stable "
-                    "(right) weights. Look for: piecewise-linear paths with kinks at the neurons; the α-stable "
-                    "paths are dominated by a few large jumps in slope."))
-    fig.savefig(figures[-1][0], dpi=100)
+    figure = (os.path.join(out_dir, "random_relu_samples.png"),
+              "Sample paths (top, d = 1, five draws) and one sample surface (bottom, d = 2, colour centred "
+              "on zero) of random ReLU networks with Poisson rate λ = 10, Gaussian (left) and α-stable "
+              "(right) weights. Look for: piecewise-linear paths with kinks at the neurons; the α-stable "
+              "paths are dominated by a few large jumps in slope.")
+    fig.savefig(figure[0], dpi=100)
     plt.close(fig)
+    return figure
 
-    # 2.-3. the Monte Carlo experiments: one sweep task each, with its own random stream
-    n_lim = 4000 if quick else 40_000
-    tasks = monte_carlo_tasks(n_mc, root, n_limit=n_lim, n_stable=2 * n_lim if quick else n_lim)
-    res = dict(zip(_task_names(tasks), run_sweep(
-        monte_carlo_task, tasks, os.path.join(out_dir, f"random_relu_sweep-{'quick' if quick else 'full'}-seed{root}"),
-        scheduler=scheduler, n_jobs=n_jobs, progress=show_progress, desc="random-ReLU Monte Carlo")))
 
-    # 2. autocovariance: closed form vs Monte Carlo along a line, d = 1, 2, 3
+def _covariance_figure(plt, out_dir, res):
+    """Figure 2 and its checks: autocovariance, closed form vs Monte Carlo along a line, d = 1, 2, 3."""
+    checks = []
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     for ax_, d in zip(axes, (1, 2, 3)):
         r = {k: np.asarray(v) for k, v in res[f"autocovariance-d{d}"].items()}
@@ -233,25 +254,33 @@ def run(out_dir, quick: bool = True, rng=0, *, scheduler=None, n_jobs=1, show_pr
             oracle="closed-form autocovariance (2405.10229)", reason=_Z_REASON, time=float(r["seconds"])))
     axes[0].legend(fontsize=8, loc="best")
     fig.tight_layout()
-    figures.append((os.path.join(out_dir, "random_relu_covariance.png"),
-                    "Autocovariance E[s(x)s(y(t))] of the random ReLU process along a line, d = 1, 2, 3: closed "
-                    "form (line) against Monte Carlo estimates with ±2 standard errors (dots). Look for: every "
-                    "error bar crossing the line (the checks allow 4.5 standard errors)."))
-    fig.savefig(figures[-1][0], dpi=100)
+    figure = (os.path.join(out_dir, "random_relu_covariance.png"),
+              "Autocovariance E[s(x)s(y(t))] of the random ReLU process along a line, d = 1, 2, 3: closed "
+              "form (line) against Monte Carlo estimates with ±2 standard errors (dots). Look for: every "
+              "error bar crossing the line (the checks allow 4.5 standard errors).")
+    fig.savefig(figure[0], dpi=100)
     plt.close(fig)
+    return figure, checks
 
-    # antipodal points, Hurst exponent
+
+def _moment_checks(res):
+    """Checks of the antipodal covariance and the Hurst exponent of the increments."""
     r = res["antipodal"]
-    checks.append(zscore_check(
+    antipodal = zscore_check(
         "antipodal covariance E[s(x)s(−x)]", float(r["z"]), _Z, value=float(r["value"]), reference=0.0,
-        oracle="closed form: 0 for antipodal points", reason=_Z_REASON, time=float(r["seconds"])))
+        oracle="closed form: 0 for antipodal points", reason=_Z_REASON, time=float(r["seconds"]))
     r = res["hurst"]
-    checks.append(interval_check(
+    hurst = interval_check(
         "Hurst exponent of the increments", (float(r["low"]), float(r["high"])), 1.5, value=float(r["H"]),
         level=0.95, oracle="H = 3/2 (2405.10229)", reason="95% bootstrap confidence interval of the fitted exponent",
-        time=float(r["seconds"])))
+        time=float(r["seconds"]))
+    return [antipodal, hurst]
 
-    # 3. limits: Gaussian (Rademacher V₀/√λ) and α-stable (λ^{−1/α} V₀)
+
+def _limits_figure(plt, out_dir, res):
+    """Figure 3, its checks and reported numbers: the Gaussian (Rademacher V₀/√λ) and
+    α-stable (λ^{−1/α} V₀) limits."""
+    checks = []
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     grid = np.linspace(-3, 3, 301)
     ks_numbers = []
@@ -297,14 +326,12 @@ def run(out_dir, quick: bool = True, rng=0, *, scheduler=None, n_jobs=1, show_pr
         oracle="closed-form limit scale (stable_limit_scale)",
         reason="fixed at 8% for a quantile-based scale estimate at this sample size and finite λ", time=t_st))
     fig.tight_layout()
-    figures.append((os.path.join(out_dir, "random_relu_limits.png"),
-                    "Left: histograms of the standardised value s(x)/√Var with Rademacher weights scaled by "
-                    "1/√λ, for λ = 2, 20, 500, against the N(0, 1) density (dashed; at λ = 2 the spike at 0, the "
-                    "networks with no active neuron, is cut off); look for the histograms approaching the "
-                    "dashed curve as λ grows. Right: the α-stable limit with weights λ^(−1/α)V₀ "
-                    "against the SαS density of the closed-form scale; look for the histogram on the curve."))
-    fig.savefig(figures[-1][0], dpi=100)
+    figure = (os.path.join(out_dir, "random_relu_limits.png"),
+              "Left: histograms of the standardised value s(x)/√Var with Rademacher weights scaled by "
+              "1/√λ, for λ = 2, 20, 500, against the N(0, 1) density (dashed; at λ = 2 the spike at 0, the "
+              "networks with no active neuron, is cut off); look for the histograms approaching the "
+              "dashed curve as λ grows. Right: the α-stable limit with weights λ^(−1/α)V₀ "
+              "against the SαS density of the closed-form scale; look for the histogram on the curve.")
+    fig.savefig(figure[0], dpi=100)
     plt.close(fig)
-
-    return {"title": "Random ReLU neural networks as non-Gaussian processes (arXiv 2405.10229)",
-            "figures": figures, "checks": checks, "reported": ks_numbers}
+    return figure, checks, ks_numbers
