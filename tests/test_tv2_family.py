@@ -73,8 +73,8 @@ def _cvxpy_objective(x, y, lam):
 @pytest.mark.parametrize("kind", sorted(KINDS))
 @pytest.mark.parametrize("frac", [1e-2, 3e-6])
 def test_family_matches_cvxpy(kind, frac):
-    # noise 0.5: the regime where the coarse levels of the multilevel start used to be
-    # much noisier than the data (subsampling); objective within Clarabel's accuracy
+    # noise 0.5: the regime in which a subsampled coarse level would be much noisier than
+    # the data (the multilevel start averages blocks instead); objective within Clarabel's accuracy
     x, y = family(kind, 2000, 0.5, 3)
     lam = frac * lambda_max(x, y)
     s = fit_tv2(x, y, lam)
