@@ -8,6 +8,13 @@ read, so the parameters here are ours.  Sphere measure:
 errors.  The Monte Carlo experiments run as a resumable sweep (:mod:`ridgekit.sweep`, one
 task per experiment, each on its own random stream ``SeedSequence(seed, spawn_key=(i,))``),
 locally or on a Dask cluster (``ridgekit reproduce random-relu --scheduler ADDRESS``).
+
+Known failure at the full size (``quick=False``, root seed 0): the KS distance at λ = 500
+is 0.0092 against Kolmogorov's 1 % critical value 1.63/√40000 = 0.0082.  Over root seeds
+0–11 the same task gave 0.0092, 0.0061, 0.0048, 0.0033, 0.0041, 0.0061, 0.0030, 0.0036,
+0.0040, 0.0039, 0.0037, 0.0065 (median 0.0040; the null median is 0.83/√n = 0.0041): seed 0
+is a tail draw of a 1 % test (plus whatever finite-λ distance remains), kept as it is
+rather than re-seeded.  The quick size passes.
 """
 
 from __future__ import annotations
