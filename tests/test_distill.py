@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import pickle
+import sys
 
 import numpy as np
 import pytest
@@ -131,6 +132,16 @@ def test_mnist1d_generated_locally_or_teacher():
     d = mnist1d(num_samples=200)
     assert d["X_train"].shape == (160, 40) and d["X_test"].shape == (40, 40)
     assert np.array_equal(np.random.get_state()[1], state[1])  # noqa: NPY002
+
+
+def test_mnist1d_missing_names_the_install_command(monkeypatch):
+    # a missing package is reported with the command that installs it
+    from ridgekit.nets.torch.datasets import mnist1d
+
+    monkeypatch.setitem(sys.modules, "mnist1d", None)
+    monkeypatch.setitem(sys.modules, "mnist1d.data", None)
+    with pytest.raises(ImportError, match=r'pip install "ridgekit\[report\]"'):
+        mnist1d(num_samples=200)
 
 
 def test_cifar10_reader_on_generated_batches(tmp_path):

@@ -73,13 +73,14 @@ def mnist1d(*, num_samples: int = 5000, seed: int = 42, test_fraction: float = 0
     """MNIST-1D generated locally (Greydanus 2020; package ``mnist1d``, default
     arguments: 40-sample signals, 10 classes); ``X_*`` (n, 40) float32.
 
-    Raises ImportError if the ``mnist1d`` package is not installed
-    (``pip install mnist1d``)."""
+    Raises ImportError, naming the install command, if the ``mnist1d`` package is not
+    installed (it is in the ``report`` extra: ``pip install "ridgekit[report]"``; its own
+    requirements are numpy, scipy, matplotlib and requests)."""
     try:
         from mnist1d.data import get_dataset_args, make_dataset
     except ImportError as exc:
-        raise ImportError("mnist1d() needs the mnist1d package (pip install mnist1d); "
-                          "teacher_task() needs nothing") from exc
+        raise ImportError('mnist1d() needs the mnist1d package: pip install "ridgekit[report]" '
+                          "(or pip install mnist1d); teacher_task() needs nothing") from exc
     args = get_dataset_args()
     args.num_samples = check_int(num_samples, "num_samples", minimum=20)
     args.seed = check_int(seed, "seed", minimum=0)
