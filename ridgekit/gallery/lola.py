@@ -23,8 +23,10 @@ the mechanism; the LoLA theory page of the docs states it):
   (:func:`~ridgekit.nets.torch.attention.lola_layer`) by linear attention with a Hedgehog map
   per layer fitted so that the window hybrid mimics the softmax outputs (LoLCATs' attention
   transfer, arXiv 2410.10254), and evaluated at growing context lengths: softmax, linear
-  only, window hybrid, LoLA (self-recall, random, recent).  The paper's headline is 0.6 % →
-  97.4 % pass-key accuracy at 4K tokens on Llama 3.1 8B [paper abstract].
+  only, window hybrid, LoLA (self-recall, random, recent); the window hybrid and LoLA also at
+  one longer context (``pk_long_T``), where the window hybrid has lost the pass-key.  The
+  paper's headline is 0.6 % → 97.4 % pass-key accuracy at 4K tokens on Llama 3.1 8B [paper
+  abstract]: the checks test its claim, a gain of LoLA over the window hybrid of ≥ 0.3.
 * **Cost.**  Tokens per second and memory held by recurrent LoLA generation
   (:class:`~ridgekit.nets.torch.attention.LoLAState`) against softmax attention with a
   key-value cache, at growing lengths: LoLA's memory is flat, the KV cache grows linearly.
@@ -67,6 +69,7 @@ class _Sizes:
     pk_n: int               # evaluation sequences per length
     pk_window: int
     pk_lams: tuple
+    pk_long_T: int          # a context long enough for the window hybrid to lose the pass-key
     cost_lengths: tuple
     cost_heads: int
     cost_dim: int
@@ -78,6 +81,7 @@ class _Sizes:
 FULL = _Sizes(coll_Ns=(32, 64, 128, 256, 512, 1024, 2048), coll_trials=8, coll_F=128, coll_window=16,
               coll_lams=(16, 64, 256), pk_steps=400, pk_batch=64, pk_train_T=(16, 64), pk_fit_steps=300,
               pk_Ts=(64, 128, 256, 512, 1024, 2048, 4096), pk_n=256, pk_window=16, pk_lams=(1, 2, 4, 8, 16, 64),
+              pk_long_T=16384,
               cost_lengths=(512, 1024, 2048, 4096, 8192, 16384), cost_heads=8, cost_dim=64, cost_window=64,
               cost_cache=256, cost_tokens=64)
 QUICK = replace(FULL, coll_Ns=(64, 128, 256, 512), coll_trials=2, pk_steps=80, pk_batch=32, pk_fit_steps=60,
@@ -278,6 +282,53 @@ def _accuracy(model, mhas, maps, mode, window, lam, scoring, T, n, seed):
     return acc
 
 
+def _passkey_checks(pk, pk_long, sz, *, time_train=0.0, time_eval=0.0):
+    """Checks and reported rows of the pass-key experiment.
+
+    ``pk``: {T: {method: accuracy}} over ``sz.pk_Ts``; ``pk_long``: {method: accuracy} at
+    ``sz.pk_long_T`` for the window hybrid and LoLA with the largest cache.  The paper's claim
+    [paper abstract]: on pass-key retrieval at 4K tokens the window hybrid (LoLCATs) is at
+    0.6 % and LoLA at 97.4 %, i.e. the sparse cache recovers retrieval that the window hybrid
+    has lost.  The margin of 0.3 was fixed before the first run; it is tested at the longest
+    evaluation length (where it failed at our sizes: the window hybrid kept 84 % there) and,
+    with the same threshold, at ``pk_long_T``, a context where the window hybrid has lost the
+    pass-key as the paper's baseline had.
+    """
+    W, lam_max = sz.pk_window, sz.pk_lams[-1]
+    Tmax, TL = sz.pk_Ts[-1], sz.pk_long_T
+    win, lola = f"window {W} + linear", f"LoLA λ={lam_max}"
+    paper = "paper: window hybrid 0.6 % → LoLA 97.4 % pass-key accuracy at 4K tokens [paper abstract]"
+    checks = [
+        bound_check(
+            f"pass-key: softmax model accuracy at T = {Tmax} (trained on T ≤ {sz.pk_train_T[1]})",
+            pk[Tmax]["softmax"], 0.95, ">=", oracle="a trained model that solves the task (precondition)",
+            reason="no positional encoding, so retrieval does not depend on the length; 5 % allowance",
+            domain=(0, 1), time=time_train),
+        bound_check(
+            f"pass-key: LoLA (λ = {lam_max}) − window hybrid accuracy at T = {Tmax}",
+            pk[Tmax][lola] - pk[Tmax][win], 0.3, ">=", oracle=paper,
+            reason="the sparse cache recovers retrieval that the window hybrid loses (+96.8 points in the "
+                   "paper); 0.3 fixed before the first run, far below the paper's gain",
+            domain=(-1, 1), time=time_eval),
+        bound_check(
+            f"pass-key: LoLA (λ = {lam_max}) − window hybrid accuracy at T = {TL}",
+            pk_long[lola] - pk_long[win], 0.3, ">=", oracle=paper,
+            reason=f"the same claim where it applies: a context where the window hybrid has lost the pass-key, "
+                   f"as the paper's baseline had at 4K; added after the check at T = {Tmax} failed there (the "
+                   f"window hybrid kept 84 % at the quick size), threshold unchanged",
+            domain=(-1, 1), time=time_eval),
+        bound_check(
+            f"pass-key: LoLA (λ = {lam_max}, window {W}) accuracy at T = {Tmax}", pk[Tmax][lola], 0.95, ">=",
+            oracle="paper: 97.4 % at 4K tokens with the sparse cache [paper abstract]",
+            reason="LoLA restores near-softmax retrieval; 5 % allowance as for the softmax model (this check "
+                   "tests the paper's second number; it does not replace the margin checks)",
+            domain=(0, 1), time=time_eval),
+    ]
+    rep = [reported(f"pass-key T = {TL}: accuracy (window / LoLA λ={lam_max})", [pk_long[win], pk_long[lola]],
+                    note="window hybrid and LoLA only at this length (the cost grows with T)")]
+    return checks, rep
+
+
 # ----------------------------------------------------------------------------- cost
 class _KVCache:
     """Softmax attention with a key-value cache (the baseline of the cost experiment)."""
@@ -472,23 +523,17 @@ def run(out_dir, quick=True, sizes=None, seed=0, threads=1, *, scheduler=None, n
         methods[f"LoLA λ={lam_mid}, most recent"] = ("lola", W, lam_mid, "recent")
         pk = {T: {name: _accuracy(model, mhas, maps, *m, T, sz.pk_n, seed + 100 + T) for name, m in methods.items()}
               for T in sz.pk_Ts}
+        # the paper's claim is about a context where the window hybrid has lost the pass-key
+        # (0.6 % at 4K [paper]); ours keeps it longer, so the claim is also tested at pk_long_T,
+        # on sequences of their own seed (only the window hybrid and LoLA λ_max: cost O(T))
+        pk_long = {name: _accuracy(model, mhas, maps, *methods[name], sz.pk_long_T, sz.pk_n,
+                                   seed + 1000 + sz.pk_long_T)
+                   for name in (f"window {W} + linear", f"LoLA λ={lam_max}")}
         dt_pk = time.perf_counter() - t0
         Tmax = sz.pk_Ts[-1]
-        checks.append(bound_check(
-            f"pass-key: softmax model accuracy at T = {Tmax} (trained on T ≤ {sz.pk_train_T[1]})",
-            pk[Tmax]["softmax"], 0.95, ">=", oracle="a trained model that solves the task (precondition)",
-            reason="no positional encoding, so retrieval does not depend on the length; 5 % allowance",
-            domain=(0, 1), time=dt_train))
-        checks.append(bound_check(
-            f"pass-key: LoLA (λ = {lam_max}, window {W}) accuracy at T = {Tmax}", pk[Tmax][f"LoLA λ={lam_max}"],
-            0.95, ">=", oracle="paper: 97.4 % at 4K tokens with the sparse cache [paper abstract]",
-            reason="LoLA restores near-softmax retrieval; 5 % allowance as for the softmax model", domain=(0, 1),
-            time=dt_pk))
-        rep.append(reported(
-            f"pass-key: LoLA (λ = {lam_max}) − window hybrid accuracy at T = {Tmax}",
-            pk[Tmax][f"LoLA λ={lam_max}"] - pk[Tmax][f"window {W} + linear"],
-            note="paper: +96.8 points at 4K (0.6 % → 97.4 %); a check of ≥ 30 points failed at the quick size "
-                 "(window hybrid keeps 84 % at T = 4096 on this single-needle task), so it is reported only"))
+        c, r = _passkey_checks(pk, pk_long, sz, time_train=dt_train, time_eval=dt_pk)
+        checks += c
+        rep += r
         kv_frac = (W + W + lam_max) / Tmax
         rep.append(reported(f"pass-key: LoLA λ = {lam_max} holds at most {W + W - 1 + lam_max} exact pairs at "
                             f"T = {Tmax}, a fraction of the full KV cache", kv_frac,
@@ -573,7 +618,8 @@ def run(out_dir, quick=True, sizes=None, seed=0, threads=1, *, scheduler=None, n
             "linearly; softmax's per-token cost grows with T, LoLA's does not. Timings on a shared machine.")))
         payload = {"sizes": asdict(sz), "seed": seed, "threads": threads,
                    "collisions": {str(N): r for N, r in coll.items()},
-                   "passkey": {str(T): r for T, r in pk.items()}, "passkey_fit_rel_mse": fit_err,
+                   "passkey": {str(T): r for T, r in pk.items()},
+                   "passkey_long": {"length": sz.pk_long_T, **pk_long}, "passkey_fit_rel_mse": fit_err,
                    "passkey_final_loss": final_loss, "cost": cost,
                    "identities": {"window>=T": e1, "cache>=T": e2, "recurrent-parallel": e3}}
         (out / "lola.json").write_text(json.dumps(payload, indent=1, default=float))
