@@ -342,6 +342,18 @@ class Check(NamedTuple):
         return sp.simplify(self.result) == 0
 
 
+class _CheckRows(list):
+    """The rows a ``checks()`` function builds: a list that prints one progress line per
+    row as it is appended (``ridgekit verify`` shows each check as it completes; silent
+    unless :mod:`ridgekit.progress` is active)."""
+
+    def append(self, row):
+        super().append(row)
+        from ridgekit.progress import note
+
+        note(f"symbolic check {len(self)} done: {row.name}")
+
+
 _SAMPLE = {t: sp.Rational(3, 10), s: sp.Rational(5, 4), amplitude: sp.Rational(7, 10),
            r: sp.Rational(11, 10), xi: sp.Rational(17, 10), rho: sp.Rational(4, 5)}
 
@@ -390,7 +402,7 @@ def checks(pairs=_PAIRS):
 
     from . import closed_forms as cf
 
-    rows = []
+    rows = _CheckRows()
     for d, k in pairs:
         d, k = _dk(d, k)
         d, k = int(d), int(k)

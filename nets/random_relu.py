@@ -515,11 +515,11 @@ def checks(dims=(1, 2, 3, 4, 5)):
     import sympy as sp
     from scipy import stats
 
-    from ridgekit.kplane.symbolic import Check
+    from ridgekit.kplane.symbolic import Check, _CheckRows
 
     from . import random_symbolic as rs
 
-    rows = []
+    rows = _CheckRows()
     for d in dims:
         d = check_int(d, "d", minimum=1)
         if d == 1:

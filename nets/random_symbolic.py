@@ -32,7 +32,7 @@ import sympy as sp
 
 from ridgekit._validation import check_choice, check_int
 from ridgekit.kplane.stiefel import MEASURES
-from ridgekit.kplane.symbolic import Check
+from ridgekit.kplane.symbolic import Check, _CheckRows
 
 __all__ = [
     "x", "y", "rx", "ry", "rxy", "lam", "m1", "m2",
@@ -279,7 +279,7 @@ def checks(dims=(1, 2, 3, 4, 5)):
     """
     import mpmath as mp
 
-    rows = []
+    rows = _CheckRows()
     ker = derive_neuron_kernel()
     for name, (a, c, k) in ker.items():
         rows.append(Check(f"neuron kernel {name}", _zero(k - neuron_kernel_closed_form(a, c)),

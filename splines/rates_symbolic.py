@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ridgekit.kplane.symbolic import Check
+from ridgekit.kplane.symbolic import Check, _CheckRows
 
 __all__ = [
     "m", "sigma", "s", "p", "q", "d", "n", "eps",
@@ -136,7 +136,7 @@ def checks(cases=((1, 2, 2, 1), (2, 1, 2, 1), (2, 2, 1, 2), (3, 2, 4, 2))):
     """
     from . import rates as nr
 
-    rows = []
+    rows = _CheckRows()
     for cs, cp, cq, cd in cases:
         S, P, Q, D = (sp.Integer(v) for v in (cs, cp, cq, cd))
         tag = f"(s={cs}, p={cp}, q={cq}, d={cd})"

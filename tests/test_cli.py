@@ -170,6 +170,25 @@ def test_verify_runs_the_library_checks(monkeypatch, capsys):
     assert "symbolic checks passed" in capsys.readouterr().out
 
 
+def test_verify_prints_a_progress_line_per_check(monkeypatch, capsys):
+    """Each symbolic check announces itself on stderr as it completes (plain lines: the
+    captured stream is not a terminal); --quiet prints none."""
+    import ridgekit.cli as cli
+
+    symbolic = pytest.importorskip("ridgekit.kplane.symbolic")
+    checks = symbolic.checks
+    monkeypatch.setattr(symbolic, "checks", lambda: checks(pairs=[(3, 2)]))
+    monkeypatch.setattr(cli, "VERIFY_MODULES", ("ridgekit.kplane.symbolic",))
+    names = [row.name for row in checks(pairs=[(3, 2)])]
+    assert main(["verify"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    done = [line for line in err if " done: " in line]
+    assert done == [f"ridgekit: symbolic check {i} done: {n}" for i, n in enumerate(names, 1)]
+    assert "ridgekit: verify: running the symbolic checks of ridgekit.kplane.symbolic" in err
+    assert main(["verify", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_reproduce_runs_a_gallery_entry(tmp_path, capsys):
     assert main(["reproduce", "2405.10229", "--quick", "--quiet", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "index.html").exists()
