@@ -123,3 +123,29 @@ def test_lola_collision_sweep_equals_direct_calls(tmp_path):
         == results and seen == []
     assert list(results[0]) == list(_collision_configs(sz, 8))   # names keep their order through the store
     assert all(0.0 <= v <= 1.0 for r in results for v in r.values())
+
+
+def _without_timings(r):
+    r = {k: v for k, v in r.items() if k != "seconds"}
+    r["cost"] = {k: {kk: vv for kk, vv in v.items() if kk != "seconds"} for k, v in r["cost"].items()
+                 if k != "distillation"}
+    return r
+
+
+@pytest.mark.parametrize("n_jobs", [1, pytest.param(2, marks=pytest.mark.slow)])   # 2: torch in two processes
+def test_lottery_seed_sweep_equals_direct_calls(tmp_path, n_jobs):
+    pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    from dataclasses import asdict
+
+    from ridgekit.gallery.lottery import _Sizes, accuracy_seed
+
+    S = _Sizes(seeds=2, rounds=2, steps=12, distill_steps=5, dm_iterations=3, rewind=2, rewinds=(0, 2),
+               hidden=8, sharp_points=30, tasks=("digits",))
+    tasks = [dict(task="digits", sizes=asdict(S), seed=s) for s in range(S.seeds)]
+    results = run_sweep(accuracy_seed, tasks, tmp_path / "s", n_jobs=n_jobs, progress=False)
+    direct = [_jsonable(accuracy_seed(**t)) for t in tasks]
+    assert [_without_timings(r) for r in results] == [_without_timings(r) for r in direct]
+    assert "sharpness" in results[0] and "final_masks" in results[1] and "final_masks" not in results[0]
+    for r in results:
+        assert all(0.0 <= a <= 1.0 for accs in r["accuracy"].values() for a in accs)
