@@ -94,7 +94,7 @@ def test_random_relu_sweep_equals_direct_calls(tmp_path):
 def test_converted_reproductions_take_sweep_options():
     from ridgekit.gallery import load, missing
 
-    for name in ("flat-minima", "nla", "vv", "random-relu"):
+    for name in ("flat-minima", "nla", "vv", "random-relu", "lola", "lottery"):
         if missing(name):
             continue
         params = inspect.signature(load(name)).parameters
