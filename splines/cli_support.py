@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from ridgekit._validation import check_positive
-from ridgekit.progress import status
+from ridgekit.progress import active, status
 
 __all__ = ["fit_csv", "read_csv", "CSVError"]
 
@@ -116,7 +116,7 @@ def fit_csv(path, lam, out, *, plot=True) -> dict:
         return _fit_multivariate(X, y, lam, out, plot)
     from .tv2 import fit_tv2
 
-    s = fit_tv2(X[:, 0], y, lam)
+    s = fit_tv2(X[:, 0], y, lam, progress=active())
     s.network_.save(out)
     png = None
     if plot:

@@ -107,11 +107,15 @@ r = W(y − u_aff).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import time
 from numbers import Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
+from ridgekit import progress as _progress
 from ridgekit._validation import as_float_array
 from ridgekit.nets.network import ShallowNetwork
 
@@ -124,6 +128,49 @@ __all__ = ["fit_tv2", "TV2Spline", "tv2_path", "lambda_max", "ConvergenceError"]
 
 class ConvergenceError(RuntimeError):
     """No solution with a verified optimality certificate was found."""
+
+
+# ---------------------------------------------------------------------------- progress
+class _Reporter:
+    """Progress lines of one ``fit_tv2(progress=True)`` call, through :mod:`ridgekit.progress`:
+    every phase (multilevel level, fallback, continuation) and the first iteration of each,
+    then at most one iteration line per ``every`` seconds."""
+
+    def __init__(self, every=1.0):
+        self.every = every
+        self.phase = ""
+        self.last = -np.inf
+
+    def start(self, message):
+        self.phase = message
+        self.last = -np.inf
+        _progress.status(f"fit_tv2: {message}")
+
+    def step(self, i, nv=None, what=""):
+        now = time.perf_counter()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        text = f"fit_tv2: {self.phase}: iteration {i}"
+        if nv is not None:
+            text += f", {nv} KKT violations"
+        _progress.status(text + (f", {what}" if what else ""))
+
+
+#: the reporter of the fit running in this context (None: silent)
+_REPORTER = contextvars.ContextVar("ridgekit_tv2_progress", default=None)
+
+
+def _phase(message):
+    r = _REPORTER.get()
+    if r is not None:
+        r.start(message)
+
+
+def _iteration(i, nv=None, what=""):
+    r = _REPORTER.get()
+    if r is not None:
+        r.step(i, nv, what)
 
 
 # ---------------------------------------------------------------------------- data
@@ -393,8 +440,9 @@ def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000, best_out=None)
     best, left, prev, mode = np.inf, patience, np.inf, 2
     best_s = s.copy()
     seen = set()
-    for _ in range(max_iter):
+    for it in range(max_iter):
         nv = K.pdas_iter(D.xn, D.wn, D.yn, s, lam, u, z, J, sn, mode)
+        _iteration(it + 1, nv)
         if nv == 0:
             knots = np.flatnonzero(s).astype(np.int64)
             return u, knots, J[knots], z[1:-1].copy()
@@ -418,12 +466,15 @@ def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000, best_out=None)
         s, sn = sn, s
     if best_out is not None:
         best_out.append(best_s)
+    _phase(f"block pivoting stalled at {best} KKT violations ({N} points): local repair")
     res = _local_repair(D, lam, best_s)
     if res is not None:
         return res
+    _phase(f"adjacent pivoting ({N} points)")
     res = _adjacent_pivoting(D, lam, best_s, 4 * patience + 300)
     if res is not None:
         return res
+    _phase(f"Murty's least-index pivoting ({N} points)")
     return _murty(D, lam, best_s, murty_iter)
 
 
@@ -448,6 +499,7 @@ def _local_repair(D, lam, s, rounds=6, margin=64, work=5e6):
     budget = 30.0 * N + 2e6       # pivots × window widths + the condensing passes
     for r in range(rounds + 1):
         nv = K.pdas_iter(D.xn, D.wn, D.yn, s, lam, u, z, J, sn, 0)
+        _iteration(r + 1, nv)
         if nv == 0:
             knots = np.flatnonzero(s).astype(np.int64)
             res = u.copy(), knots, J[knots], z[1:-1].copy()
@@ -524,8 +576,9 @@ def _adjacent_pivoting(D, lam, s, max_iter):
     u, z, J = np.empty(N), np.empty(N), np.empty(N)
     sn = np.empty(N, np.int8)
     seen = set()
-    for _ in range(max_iter):
+    for it in range(max_iter):
         nv = K.pdas_iter(D.xn, D.wn, D.yn, s, lam, u, z, J, sn, 0)
+        _iteration(it + 1, nv)
         if nv == 0:
             knots = np.flatnonzero(s).astype(np.int64)
             return u, knots, J[knots], z[1:-1].copy()
@@ -583,8 +636,9 @@ def _murty(D, lam, s, max_iter):
     s = s.copy()
     u, z, J = np.empty(N), np.empty(N), np.empty(N)
     sn = np.empty(N, np.int8)
-    for _ in range(max_iter):
+    for it in range(max_iter):
         nv = K.pdas_iter(D.xn, D.wn, D.yn, s, lam, u, z, J, sn, 0)
+        _iteration(it + 1, nv)
         if nv == 0:
             knots = np.flatnonzero(s).astype(np.int64)
             return u, knots, J[knots], z[1:-1].copy()
@@ -594,6 +648,7 @@ def _murty(D, lam, s, max_iter):
 
 
 def _from_interior_point(D, lam):
+    _phase("interior-point start")
     for z, mu1, mu2 in _interior_point(D, lam):
         act = (mu1 > lam - z) | (mu2 > lam + z)
         knots = (np.flatnonzero(act) + 1).astype(np.int64)
@@ -649,6 +704,7 @@ def _multilevel(D, lam, factor=8, coarse=4000, murty_iter=100):
     s = np.zeros(levels[-1].N, np.int8)
     for i in range(len(levels) - 1, -1, -1):
         L = levels[i]
+        _phase(f"multilevel start, level {len(levels) - i} of {len(levels)} ({L.N} points)")
         # Murty's single pivots cost O(N) each and move a knot by one point per two steps:
         # on large levels ~1.25·10⁷ point-steps (12 steps at 10⁶) are the most worth
         # spending before the continuation takes over (10⁶ uniform random points,
@@ -685,7 +741,9 @@ def _continuation(D, lam, knots, signs, lam_cur, murty_iter=20000):
     """
     rho = 0.25
     events = 0
-    for _ in range(10 ** 7):
+    _phase(f"continuation from λ = {lam_cur / lam:.3g}·λ_target")
+    for step in range(10 ** 7):
+        _iteration(step + 1, what=f"λ = {lam_cur / lam:.3g}·λ_target")
         if events > 0:
             # exact homotopy (LARS) steps; the knot set is trusted between events and the
             # certificate is checked when the target λ is reached
@@ -738,6 +796,7 @@ def _solve(D, lam, warm=None):
         u = _affine_fit(D.xn, D.yn, D.wn)
         z = K.dual_from_residual(D.wn * (D.yn - u), D.xn)
         return u, np.zeros(0, np.int64), np.zeros(0), z
+    _phase(f"{N} distinct points, λ = {lam / lmax:.3g}·λ_max")
     if warm is not None and warm[2] >= lam:
         res = _active_set(D, lam, warm[0], warm[1], max_iter=8)
         if res is not None:
@@ -899,11 +958,14 @@ def _network(knots, jumps, c0, s0):
     return ShallowNetwork(np.ones((knots.shape[0], 1)), knots, jumps, skip=skip)
 
 
-def fit_tv2(x, y, lam=1e-3, *, sample_weight=None, sparsest=True) -> TV2Spline:
+def fit_tv2(x, y, lam=1e-3, *, sample_weight=None, sparsest=True, progress=False) -> TV2Spline:
     """Fit the exact sparsest TV(f″)-penalised linear spline; returns a fitted :class:`TV2Spline`.
 
     The functional form of ``TV2Spline(lam, sparsest=sparsest).fit(x[:, None], y, sample_weight)``
-    for abscissae x of shape (N,).
+    for abscissae x of shape (N,).  ``progress=True`` prints progress lines on stderr
+    (:mod:`ridgekit.progress`): each phase of the solver (multilevel levels, fallbacks,
+    continuation) with its first iteration and then at most one iteration line per second
+    (iteration number and KKT violation count), and the result; ``ridgekit fit`` shows them.
 
     Minimises ½ Σᵢ wᵢ (f(xᵢ) − yᵢ)² + λ TV(f″) in O(N log N) time (the sort; every
     active-set iteration is one O(N) tridiagonal solve, and the multilevel start needs few
@@ -919,8 +981,20 @@ def fit_tv2(x, y, lam=1e-3, *, sample_weight=None, sparsest=True) -> TV2Spline:
     >>> s.n_knots_interpolant_, s.n_knots_, s.knots_.tolist(), s.rtv_
     (2, 1, [1.5], 2.0)
     """
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True or False, got {progress!r}")
     x = as_float_array(x, "x", ndim=1)
-    return TV2Spline(lam, sparsest=sparsest).fit(x[:, None], y, sample_weight)
+    if not progress:
+        return TV2Spline(lam, sparsest=sparsest).fit(x[:, None], y, sample_weight)
+    token = _REPORTER.set(_Reporter())
+    try:
+        with contextlib.nullcontext() if _progress.active() else _progress.activate():
+            s = TV2Spline(lam, sparsest=sparsest).fit(x[:, None], y, sample_weight)
+            _progress.status(f"fit_tv2: done, {s.n_knots_} knots, duality gap {s.duality_gap_:.3g} "
+                             f"(objective {s.objective_:.6g})")
+    finally:
+        _REPORTER.reset(token)
+    return s
 
 
 def tv2_path(x, y, lams, *, sample_weight=None, sparsest=True) -> list:

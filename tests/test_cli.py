@@ -189,6 +189,22 @@ def test_verify_prints_a_progress_line_per_check(monkeypatch, capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_fit_shows_the_solver_progress(tmp_path, capsys):
+    """``ridgekit fit`` passes progress to fit_tv2: its phase lines reach stderr; --quiet
+    silences them."""
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 1, 5000)
+    np.savetxt(tmp_path / "d.csv", np.c_[x, np.sin(8 * x) + 0.3 * rng.standard_normal(x.size)], delimiter=",")
+    args = ["fit", str(tmp_path / "d.csv"), "--lam", "1e-3", "-o", str(tmp_path / "m.npz"), "--no-plot"]
+    assert main(args) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert "ridgekit: fit_tv2: 5000 distinct points, λ = " in "\n".join(err)
+    assert any(ln.startswith("ridgekit: fit_tv2: multilevel start, level 1 of 2") for ln in err)
+    assert any(ln.startswith("ridgekit: fit_tv2: done, ") for ln in err)
+    assert main(args + ["--quiet"]) == 0
+    assert "fit_tv2" not in capsys.readouterr().err
+
+
 def test_reproduce_runs_a_gallery_entry(tmp_path, capsys):
     assert main(["reproduce", "2405.10229", "--quick", "--quiet", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "index.html").exists()

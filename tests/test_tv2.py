@@ -335,6 +335,27 @@ def test_fit_csv_roundtrip(tmp_path, capsys):
     assert out["neurons"] == ref.n_knots_ and (tmp_path / "m.png").exists()
 
 
+def test_fit_progress_lines(capsys):
+    # progress=True: one line per phase (here the three multilevel levels) with its first
+    # iteration, then the result; the fit itself is unchanged, and progress is off by default
+    rng = np.random.default_rng(10)
+    x = rng.uniform(0, 1, 40_000)
+    y = np.sin(8 * x) + 0.5 * rng.standard_normal(x.size)
+    lam = 1e-4 * lambda_max(x, y)
+    ref = fit_tv2(x, y, lam)
+    assert capsys.readouterr().err == ""
+    s = fit_tv2(x, y, lam, progress=True)
+    err = capsys.readouterr().err.splitlines()
+    np.testing.assert_array_equal(s.knots_, ref.knots_)
+    assert err[0] == "ridgekit: fit_tv2: 40000 distinct points, λ = 0.0001·λ_max"
+    for level in (1, 2, 3):
+        assert any(ln.startswith(f"ridgekit: fit_tv2: multilevel start, level {level} of 3 (") for ln in err)
+        assert any(f"level {level} of 3" in ln and "iteration 1, " in ln and "KKT violations" in ln for ln in err)
+    assert err[-1].startswith(f"ridgekit: fit_tv2: done, {ref.n_knots_} knots, duality gap ")
+    with pytest.raises(TypeError, match="progress"):
+        fit_tv2(x, y, lam, progress="yes")
+
+
 def test_working_set_key_tells_working_sets_apart():
     # the cycle check of the pivoting heuristics: equal working sets hash equally; a sign
     # flip or a one-point shift of a knot changes the key
