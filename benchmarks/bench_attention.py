@@ -17,8 +17,10 @@
    (they add 1e-10 to the denominator), and the timings are printed side by side.
 
 Run: python benchmarks/bench_attention.py [--length 16384] [--threads N] [--steps 128]
-Every timing is the median of repeated runs; the first call of each function is timed
-separately (torch has no compilation step here: it measures allocator warm-up).
+Generation: best of 3 runs, interleaved over the methods (a change of load hits all alike), in
+wall time and in CPU time of the process (what one core needs on a loaded machine).  Prefill:
+median of repeated runs; the first call of each function is timed separately (torch has no
+compilation step here: it measures allocator warm-up).
 """
 
 import argparse
@@ -79,8 +81,10 @@ class BareLinear:
         return (fq.unsqueeze(-2) @ self.H)[:, :, 0] / (fq * self.s).sum(-1, keepdim=True)
 
 
-def per_token(make, L, steps, g):
-    """Seconds per token of ``steps`` generation steps after a prompt of L - steps tokens."""
+def per_token(make, L, steps, g, cpu=False):
+    """Seconds per token of ``steps`` generation steps after a prompt of L - steps tokens
+    (wall clock, or with ``cpu=True`` the CPU time of the process: on a loaded machine the
+    CPU time is what one core would need, the wall time includes waiting for a core)."""
     q, k, v = (torch.randn(1, H, L, D, generator=g) for _ in range(3))
     obj = make(L)
     n0 = L - steps
@@ -93,10 +97,11 @@ def per_token(make, L, steps, g):
             fk = torch.nn.functional.elu(k[:, :, :n0]) + 1
             obj.H += fk.transpose(-1, -2) @ v[:, :, :n0]
             obj.s += fk.sum(2)
-        t0 = time.perf_counter()
+        clock = time.process_time if cpu else time.perf_counter
+        t0 = clock()
         for t in range(n0, L):
             obj.step(q[:, :, t], k[:, :, t], v[:, :, t])
-        return (time.perf_counter() - t0) / steps
+        return (clock() - t0) / steps
 
 
 def generation(L, steps, g):
@@ -106,7 +111,14 @@ def generation(L, steps, g):
         "linear (bare)": lambda _L: BareLinear(),
         "window hybrid": lambda _L: LoLAState(1, H, D, window=WINDOW, cache_size=0),
     }
-    res = {name: min(per_token(mk, L, steps, g) for _ in range(2)) for name, mk in makers.items()}
+    res = {name: [] for name in makers}
+    cpu = {name: [] for name in makers}
+    for _ in range(3):  # interleaved, so that a change of load hits every method alike
+        for name, mk in makers.items():
+            res[name].append(per_token(mk, L, steps, g))
+            cpu[name].append(per_token(mk, L, steps, g, cpu=True))
+    res = {name: min(ts) for name, ts in res.items()}
+    res.update({f"{name} [CPU]": min(ts) for name, ts in cpu.items()})
     lengths = [n for n in (256, 512, 1024, 2048, 4096, 8192) if n < L] + [L]
     soft = {n: min(per_token(lambda n_: KVCache(n_), n, min(steps, n // 2), g) for _ in range(2))
             for n in sorted(set(lengths))}
@@ -176,8 +188,9 @@ def main():
     print(f"\n1. generation at T = {L} (per token, {H} heads x {D}, window {WINDOW}, cache {CACHE})")
     for name, t in res.items():
         print(f"   {name:22s} {1e6 * t:9.1f} us/token  {1 / t:9.0f} tokens/s")
-    print(f"   LoLA / linear (LoLAState) = {res['LoLA'] / res['linear (LoLAState)']:.2f}  (goal <= 2)")
-    print(f"   LoLA / linear (bare)      = {res['LoLA'] / res['linear (bare)']:.2f}")
+    for sfx, what in (("", "wall"), (" [CPU]", "CPU time")):
+        print(f"   {what}: LoLA / linear (LoLAState) = {res['LoLA' + sfx] / res['linear (LoLAState)' + sfx]:.2f}, "
+              f"LoLA / linear (bare) = {res['LoLA' + sfx] / res['linear (bare)' + sfx]:.2f}  (goal <= 2)")
     print("   T        softmax+KV us/token   LoLA us/token")
     for n in sorted(soft):
         print(f"   {n:6d}   {1e6 * soft[n]:12.1f}        {1e6 * lola_at[n]:10.1f}")

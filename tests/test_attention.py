@@ -249,6 +249,35 @@ def test_prefill_equals_token_by_token(window, cache, chunk, dtype, tol):
     assert st.nbytes() == pre.nbytes()
 
 
+@pytest.mark.parametrize("window,cache,chunk", [(0, 0, None), (3, 0, None), (2, 3, 2), (0, 3, 2), (4, 2, 3)])
+def test_recurrent_gate_feature_map_and_bad_tokens(window, cache, chunk):
+    """The recurrent mode with LoLCATs' gate and a Hedgehog map equals the parallel mode, reads
+    non-contiguous token slices, and refuses a NaN token without touching its state."""
+    q, k, v = qkv(T=31, seed=9)
+    B, Hh, T, d = q.shape
+    gate = torch.tensor([0.2, 0.7], dtype=torch.float64)
+    fm = HedgehogFeatureMap(Hh, d, 6, seed=1, dtype=torch.float64)
+    kw = dict(window=window, cache_size=cache, chunk_size=chunk, gate=gate, feature_map=fm)
+    st = LoLAState(B, Hh, d, value_dim=v.shape[-1], dtype=torch.float64, **kw)
+    with torch.no_grad():
+        ys = torch.stack([st.step(q[:, :, t], k[:, :, t], v[:, :, t]) for t in range(T)], 2)
+        ya = lola_attention(q, k, v, **kw)
+    assert float((ys - ya).abs().max()) < TOL64
+    t, n, H = st.t, st.n, st.H.clone()
+    vn = v[:, :, 0].clone()
+    vn[1, 0, 2] = float("nan")
+    with pytest.raises(ValueError, match="v contains NaN"):
+        st.step(q[:, :, 0], k[:, :, 0], vn)
+    assert (st.t, st.n) == (t, n) and torch.equal(st.H, H)
+
+
+def test_recurrent_zero_denominator():
+    q, k, v = qkv(T=3, seed=2)
+    st = LoLAState(2, 2, 4, value_dim=3, window=0, cache_size=0, feature_map="relu", dtype=torch.float64)
+    with pytest.raises(ValueError, match="non-positive attention denominator"):
+        st.step(-q[:, :, 0].abs() - 1, k[:, :, 0], v[:, :, 0])
+
+
 def test_memory_independent_of_length():
     q, k, v = qkv(B=1, Hh=2, T=200, d=4, dv=4)
     st = LoLAState(1, 2, 4, window=8, cache_size=5, chunk_size=4, dtype=torch.float64)

@@ -653,9 +653,23 @@ class LoLAState:
     (at most :math:`\\lambda` pairs) and the state :math:`H\\in\\mathbb{R}^{D\\times d_v}`,
     :math:`s\\in\\mathbb{R}^D` per (batch, head): memory independent of the number of tokens
     (:meth:`nbytes`).  ``step`` and ``prefill`` follow exactly the dynamics stated in
-    :func:`lola_attention` (the same update routine), so ``prefill`` of a sequence and
-    ``step`` over its tokens give the same outputs up to rounding.  ``window=0,
-    cache_size=0`` is recurrent linear attention; ``cache_size=0`` the window hybrid.
+    :func:`lola_attention` (the same update routine, on the same pairs and state, so the
+    same cache decisions), so ``prefill`` of a sequence and ``step`` over its tokens give the
+    same outputs up to rounding.  ``window=0, cache_size=0`` is recurrent linear attention;
+    ``cache_size=0`` the window hybrid.
+
+    Implementation [derived]: every exact pair lives in one preallocated key tensor and one
+    value tensor, slot 0 holding the linear prediction :math:`\\phi(q_t)^\\top H/\\phi(q_t)^\\top
+    s` with logit :math:`\\log(w_\\ell\\phi(q_t)^\\top s/w_e)`, then the cache, then the
+    window and pending pairs in position order; the one-denominator formula of the module
+    docstring is then a single softmax over the live slots (cache slots not yet filled carry
+    a logit of :math:`-\\infty`).  :math:`H` and :math:`s` are stored side by side,
+    :math:`[H\\,|\\,s]\\in\\mathbb{R}^{D\\times(d_v+1)}`, and each value slot carries a
+    trailing 1, so one product gives both linear terms and one rank-one update folds a pair.
+    A step is a fixed number of small tensor operations (no reallocation, no concatenation);
+    the cache update (scoring, sort, fold, shift of the buffer) runs once per chunk of
+    :math:`c` tokens.  Without a cache the window is a ring whose oldest pair is folded, then
+    overwritten.  ``step`` runs without autograd (generation is inference).
 
     Parameters
     ----------
@@ -688,21 +702,55 @@ class LoLAState:
         self.w_e, self.w_l = _weights(gate, self.Hh, ref)
         self.D = int(_features(self.fm, torch.zeros(1, self.Hh, 1, self.d, dtype=dtype, device=self.device),
                                "k").shape[-1])
-        self.cap = self.window + self.C
-        z = torch.zeros
+        B, Hh, d, dv, D = self.B, self.Hh, self.d, self.dv, self.D
+        BH = B * Hh
+        # buffer of window + pending pairs; with no cache a leaving pair is folded at once, so the
+        # buffer is a ring holding the window only (its oldest slot is folded, then overwritten)
+        self.cap = self.window + self.C if self.lam else self.window
+        self._b0 = 1 + self.lam  # slots: linear prediction 0, cache [1, 1 + lam), buffer [1 + lam, 1 + lam + cap)
+        slots = self._b0 + self.cap
         kw = {"dtype": dtype, "device": self.device}
-        self.bk = z(self.B, self.Hh, self.cap, self.d, **kw)
-        self.bv = z(self.B, self.Hh, self.cap, self.dv, **kw)
-        self.bf = z(self.B, self.Hh, self.cap, self.D, **kw)
-        self.n = 0  # pairs in the buffer (window + pending); buffer positions t - n .. t - 1
+        self._K = torch.zeros(B, Hh, slots, d, **kw)
+        self._V = torch.zeros(B, Hh, slots, dv + 1, **kw)  # last column 1: [v, 1] folds H and s at once
+        self._V[..., dv] = 1.0
+        self._F = torch.zeros(B, Hh, max(self.cap, 1), D, **kw)  # features of the buffer's pairs
+        self._HS = torch.zeros(B, Hh, D, dv + 1, **kw)  # [H | s]
+        self._mask = torch.zeros(1, 1, slots, **kw)  # -inf on cache slots not yet filled
+        self._mask[..., 1:self._b0] = -math.inf
+        self._K3T = self._K.view(BH, slots, d).transpose(1, 2)
+        self._V3 = self._V.view(BH, slots, dv + 1)
+        self._HS3 = self._HS.view(BH, D, dv + 1)
+        self._lin = self._V[:, :, 0, :dv]  # value of the linear slot
+        if isinstance(self.w_e, float):  # no gate: w_e = w_l = 1
+            self._log_w = None
+        else:
+            self._log_w = torch.log(self.w_l / self.w_e).expand(B, Hh, 1, 1).reshape(BH, 1, 1)
+        self._tiny = torch.finfo(dtype).tiny
+        # views reused by every step (indexing a tensor costs as much as a small kernel here)
+        ring = range(self.cap)
+        self._Kw = [self._K.select(2, self._b0 + r) for r in ring]
+        self._Vw = [self._V.select(2, self._b0 + r).narrow(-1, 0, dv) for r in ring]
+        self._Fw = [self._F.select(2, r) for r in ring]
+        self._fold = [(self._F.select(2, r).reshape(BH, D, 1), self._V3.narrow(1, self._b0 + r, 1)) for r in ring]
+        self._live_views = {}
+        self._shape_qk, self._shape_v = (B, Hh, d), (B, Hh, dv)
+        self.n = 0  # pairs in the buffer (window + pending)
         self.t = 0  # tokens seen
-        self.G = _empty_cache(self.B, self.Hh, self.d, self.dv, self.D, dtype, self.device)
-        self.H = z(self.B, self.Hh, self.D, self.dv, **kw)
-        self.s = z(self.B, self.Hh, self.D, **kw)
+        self.G = _empty_cache(B, Hh, d, dv, D, dtype, self.device)
+
+    @property
+    def H(self):
+        """:math:`H = \\sum_{j\\in S}\\phi(k_j)v_j^\\top`, shape (batch, heads, D, dv) (a view)."""
+        return self._HS[..., :self.dv]
+
+    @property
+    def s(self):
+        """:math:`s = \\sum_{j\\in S}\\phi(k_j)`, shape (batch, heads, D) (a view)."""
+        return self._HS[..., self.dv]
 
     def nbytes(self) -> int:
-        """Bytes held by the state (buffer, cache, H, s): independent of the tokens seen."""
-        ts = [self.bk, self.bv, self.bf, self.H, self.s] + list(self.G.values())
+        """Bytes held by the state (slots, cache, H, s): independent of the tokens seen."""
+        ts = [self._K, self._V, self._F, self._HS, self._mask] + list(self.G.values())
         return int(sum(x.numel() * x.element_size() for x in ts))
 
     def _check_token(self, x, name, last):
@@ -710,46 +758,109 @@ class LoLAState:
             raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
         if x.dim() == 4 and x.shape[2] == 1:
             x = x[:, :, 0]
-        if tuple(x.shape) != (self.B, self.Hh, last):
+        if x.shape != (self.B, self.Hh, last):
             raise ValueError(f"{name} must have shape ({self.B}, {self.Hh}, {last}) (or with a length-1 axis), "
                              f"got {tuple(x.shape)}")
         if x.dtype != self.dtype:
             raise TypeError(f"{name} must be {self.dtype}, got {x.dtype}")
         return x
 
+    def _store_cache(self):
+        g = self.G["pos"].shape[-1]
+        if g:
+            self._K[:, :, 1:1 + g] = self.G["k"]
+            self._V[:, :, 1:1 + g, :self.dv] = self.G["v"]
+        self._mask[..., 1:1 + g] = 0.0
+
+    def _chunk_update(self):
+        """|pending| reached the chunk size: score G ∪ P, keep the best lam, fold the rest, shift."""
+        C, b0, n = self.C, self._b0, self.n
+        t0 = self.t - n  # position of buffer slot b0; pending = positions t0 .. t0 + C - 1
+        P = {"k": self._K[:, :, b0:b0 + C], "v": self._V[:, :, b0:b0 + C, :self.dv], "f": self._F[:, :, :C],
+             "pos": torch.arange(t0, t0 + C, device=self.device).expand(self.B, self.Hh, C)}
+        H0, s0 = self.H.contiguous(), self.s.contiguous()
+        self.G, H, s = _update(self.G, P, H0, s0, self.lam, self.scoring, self.seed)
+        if H is not H0:
+            self._HS[..., :self.dv] = H
+            self._HS[..., self.dv] = s
+        self._store_cache()
+        rest = n - C
+        if rest:
+            self._K[:, :, b0:b0 + rest] = self._K[:, :, b0 + C:b0 + n].clone()
+            self._V[:, :, b0:b0 + rest] = self._V[:, :, b0 + C:b0 + n].clone()
+            self._F[:, :, :rest] = self._F[:, :, C:n].clone()
+        self.n = rest
+
     def step(self, q, k, v):
         """Consume one token's (q, k, v), each (batch, heads, dim); return y (batch, heads, dv)."""
-        q = self._check_token(q, "q", self.d)
-        k = self._check_token(k, "k", self.d)
-        v = self._check_token(v, "v", self.dv)
-        if not bool(torch.isfinite(torch.cat([q.reshape(-1), k.reshape(-1), v.reshape(-1)])).all()):
+        if torch.is_grad_enabled():
+            with torch.no_grad():
+                return self._step(q, k, v)
+        return self._step(q, k, v)
+
+    def _views(self, m):
+        """(mask, keys^T, values) of the live slots [0, m), cached per m."""
+        vw = self._live_views.get(m)
+        if vw is None:
+            vw = self._live_views[m] = (self._mask.narrow(2, 0, m), self._K3T.narrow(2, 0, m),
+                                        self._V3.narrow(1, 0, m))
+        return vw
+
+    def _step(self, q, k, v):
+        tensors = isinstance(q, torch.Tensor) and isinstance(k, torch.Tensor) and isinstance(v, torch.Tensor)
+        if not (tensors and q.shape == self._shape_qk and k.shape == self._shape_qk and v.shape == self._shape_v
+                and q.dtype == k.dtype == v.dtype == self.dtype):
+            q = self._check_token(q, "q", self.d)
+            k = self._check_token(k, "k", self.d)
+            v = self._check_token(v, "v", self.dv)
+        qk = torch.stack((q, k), 2)  # (B, H, 2, d): one feature-map call for both
+        # one reduction and one host read per token: a finite sum means finite entries
+        if not math.isfinite(float(qk.sum() + v.sum())):
             for name, x in (("q", q), ("k", k), ("v", v)):
                 if not bool(torch.isfinite(x).all()):
                     raise ValueError(f"{name} contains NaN or infinite entries")
-        fq = _features(self.fm, q.unsqueeze(2), "q")
-        fk = _features(self.fm, k.unsqueeze(2), "k")
-        n = self.n
-        self.bk[:, :, n] = k
-        self.bv[:, :, n] = v
-        self.bf[:, :, n] = fk[:, :, 0]
-        self.n = n + 1
-        self.t += 1
-        if self.n == self.cap:  # |pending| reached the chunk size: update before the query reads
-            C, t0 = self.C, self.t - self.n
-            P = {"k": self.bk[:, :, :C], "v": self.bv[:, :, :C], "f": self.bf[:, :, :C],
-                 "pos": torch.arange(t0, t0 + C, device=self.device).expand(self.B, self.Hh, C)}
-            self.G, self.H, self.s = _update(self.G, P, self.H, self.s, self.lam, self.scoring, self.seed)
-            rest = self.n - C
-            for buf in (self.bk, self.bv, self.bf):
-                buf[:, :, :rest] = buf[:, :, C:self.n].clone()
-            self.n = rest
-        q4 = q.unsqueeze(2)
-        parts = [(self.tau * (q4 @ self.bk[:, :, :self.n].transpose(-1, -2)), self.bv[:, :, :self.n])]
-        if self.G["pos"].shape[-1]:
-            parts.insert(0, (self.tau * (q4 @ self.G["k"].transpose(-1, -2)), self.G["v"]))
-        folded = self.t - self.n - self.G["pos"].shape[-1] > 0
-        state = (self.H, self.s) if folded else (None, None)
-        return _combine(parts, fq, *state, self.w_e, self.w_l)[:, :, 0]
+        f = _features(self.fm, qk, "q and k")
+        fq, fk = f.unbind(2)
+        t, dv, b0, D = self.t, self.dv, self._b0, self.D
+        if self.lam == 0:  # window hybrid / linear attention: the pair leaving the window is folded now
+            if self.window == 0:
+                self._lin.copy_(v)
+                self._HS3.baddbmm_(fk.reshape(-1, D, 1), self._V3[:, :1])
+            else:
+                r = t % self.window
+                if t >= self.window:  # slot r holds pair t - window: fold it, then overwrite
+                    self._HS3.baddbmm_(*self._fold[r])
+                self._Kw[r].copy_(k)
+                self._Vw[r].copy_(v)
+                self._Fw[r].copy_(fk)
+                self.n = min(t + 1, self.window)
+            self.t = t + 1
+        else:
+            n = self.n
+            self._Kw[n].copy_(k)
+            self._Vw[n].copy_(v)
+            self._Fw[n].copy_(fk)
+            self.n, self.t = n + 1, t + 1
+            if self.n == self.cap:  # update before the query reads
+                self._chunk_update()
+        BH = self.B * self.Hh
+        lin = torch.bmm(fq.reshape(BH, 1, D), self._HS3)  # (BH, 1, dv + 1): [phi(q)^T H, phi(q)^T s]
+        num, den = lin.split((dv, 1), 2)
+        m = b0 + self.n  # live slots [0, m) (masked: cache slots not yet filled)
+        if m == 1:  # no exact pair: linear attention alone
+            if not bool((den > 0).all()):
+                raise ValueError("non-positive attention denominator: a query saw no exact pair and "
+                                 "phi(q)^T s = 0 (feature_map gives zero features, e.g. 'relu' on negative "
+                                 "inputs); use a strictly positive feature map such as 'elu' or 'exp', or a "
+                                 "window >= 1")
+            return (num / den).view(self.B, self.Hh, dv)
+        mask, KT, V = self._views(m)
+        sc = torch.baddbmm(mask, q.reshape(BH, 1, self.d), KT, alpha=self.tau)
+        lsc = torch.log(den)  # -inf where the state is empty: weight 0
+        sc.narrow(2, 0, 1).copy_(lsc if self._log_w is None else lsc + self._log_w)
+        self._lin.copy_((num / den.clamp_min(self._tiny)).view(self.B, self.Hh, dv))
+        y = torch.bmm(torch.softmax(sc, -1), V)
+        return y.view(self.B, self.Hh, dv + 1).narrow(2, 0, dv)
 
     def read(self, q):
         """Outputs for queries ``q`` (batch, heads, n, dim) against the current memory, without
@@ -766,11 +877,11 @@ class LoLAState:
         if self.t == 0:
             raise ValueError("read on an empty memory: step or prefill first")
         fq = _features(self.fm, q, "q")
-        parts = [(self.tau * (q @ self.bk[:, :, :self.n].transpose(-1, -2)), self.bv[:, :, :self.n]),
-                 (self.tau * (q @ self.G["k"].transpose(-1, -2)), self.G["v"])]
+        m = self._b0 + self.n
+        sc = self.tau * (q @ self._K[:, :, 1:m].transpose(-1, -2)) + self._mask[..., 1:m]
         folded = self.t - self.n - self.G["pos"].shape[-1] > 0
         state = (self.H, self.s) if folded else (None, None)
-        return _combine(parts, fq, *state, self.w_e, self.w_l)
+        return _combine([(sc, self._V[:, :, 1:m, :self.dv])], fq, *state, self.w_e, self.w_l)
 
     def prefill(self, q, k, v):
         """Run a whole prompt in parallel mode (chunked) and leave the state after it.
@@ -785,14 +896,27 @@ class LoLAState:
             raise ValueError(f"prefill expects q, k of shape ({self.B}, {self.Hh}, length, {self.d}) and v with "
                              f"last axis {self.dv}, got {tuple(q.shape)} and {tuple(v.shape)}")
         fq, fk = _features(self.fm, q, "q"), _features(self.fm, k, "k")
-        y, st = _lola_parallel(q, k, v, fq, fk, self.window, self.lam, self.C, self.scoring, self.seed, self.tau,
-                               self.w_e, self.w_l)
-        n = st["buf"]["k"].shape[2]
-        self.bk[:, :, :n] = st["buf"]["k"]
-        self.bv[:, :, :n] = st["buf"]["v"]
-        self.bf[:, :, :n] = st["buf"]["f"]
-        self.n, self.t = n, q.shape[2]
-        self.G, self.H, self.s = st["G"], st["H"], st["s"]
+        T, b0 = q.shape[2], self._b0
+        if self.lam == 0:  # window hybrid: the pairs older than the window are in the state
+            y = _hybrid(q, k, v, fq, fk, self.window, self.tau, self.w_e, self.w_l)
+            band = max(T - self.window, 0)
+            G, H, s = self.G, fk[:, :, :band].transpose(-1, -2) @ v[:, :, :band], fk[:, :, :band].sum(-2)
+        else:
+            y, st = _lola_parallel(q, k, v, fq, fk, self.window, self.lam, self.C, self.scoring, self.seed,
+                                   self.tau, self.w_e, self.w_l)
+            band = T - st["buf"]["k"].shape[2]
+            G, H, s = st["G"], st["H"], st["s"]
+        with torch.no_grad():
+            for p in range(band, T):  # buffer slot of position p (a ring without cache)
+                r = p % self.cap if self.lam == 0 else p - band
+                self._K[:, :, b0 + r] = k[:, :, p]
+                self._V[:, :, b0 + r, :self.dv] = v[:, :, p]
+                self._F[:, :, r] = fk[:, :, p]
+            self.n, self.t = T - band, T
+            self.G = G
+            self._store_cache()
+            self._HS[..., :self.dv] = H
+            self._HS[..., self.dv] = s
         return y
 
 
