@@ -390,6 +390,184 @@ def _cost(sz, g):
 
 
 # ----------------------------------------------------------------------------- run
+def _identities(seed):
+    """Exact identities on a small float64 input: LoLA with window ≥ length and with cache ≥
+    length equal softmax attention, token-by-token LoLAState equals the parallel mode.
+    Returns the three max abs differences and their checks."""
+    import torch
+
+    from ridgekit.nets.torch.attention import LoLAState, lola_attention, softmax_attention
+
+    t0 = time.perf_counter()
+    g = torch.Generator().manual_seed(seed)
+    q, k, v = (torch.randn(2, 2, 40, 8, generator=g, dtype=torch.float64) for _ in range(3))
+    sm = softmax_attention(q, k, v)
+    e1 = float((lola_attention(q, k, v, 40, 4) - sm).abs().max())
+    e2 = float((lola_attention(q, k, v, 4, 40) - sm).abs().max())
+    st = LoLAState(2, 2, 8, window=4, cache_size=3, dtype=torch.float64)
+    ys = torch.stack([st.step(q[:, :, t], k[:, :, t], v[:, :, t]) for t in range(40)], 2)
+    e3 = float((ys - lola_attention(q, k, v, 4, 3)).abs().max())
+    dt = time.perf_counter() - t0
+    reason = "exact identity in float64: sums of ≤ 40 terms of size O(1), rounding ~1e-14"
+    checks = [
+        tolerance_check("LoLA with window ≥ length = softmax attention (max abs difference)", e1, 0.0, 1e-12,
+                        oracle="exact softmax attention", reason=reason, time=dt),
+        tolerance_check("LoLA with cache ≥ length = softmax attention (max abs difference)", e2, 0.0, 1e-12,
+                        oracle="exact softmax attention", reason=reason, time=dt),
+        tolerance_check("LoLA token-by-token (LoLAState) = parallel chunked mode", e3, 0.0, 1e-12,
+                        oracle="the parallel mode (same dynamics, other summation order)", reason=reason,
+                        time=dt)]
+    return e1, e2, e3, checks
+
+
+def _collisions(sz, seed, out, plt, checks, rep, figures, *, scheduler, n_jobs, show_progress):
+    """The memory-collision experiment (a sweep of :func:`collision_recall` over N): appends
+    its checks, reported rows and figure; returns {N: {method: recall}}."""
+    t0 = time.perf_counter()
+    from ridgekit.sweep import run_sweep, sweep_definition
+
+    tasks = [dict(N=N, configs=_collision_configs(sz, N), F=sz.coll_F, trials=sz.coll_trials, seed=seed)
+             for N in sz.coll_Ns]
+    store = out / f"lola_collisions-{sweep_definition(collision_recall, tasks)['definition']}"
+    coll = dict(zip(sz.coll_Ns, run_sweep(collision_recall, tasks, store, scheduler=scheduler, n_jobs=n_jobs,
+                                          progress=show_progress, desc="LoLA memory collisions")))
+    dt_coll = time.perf_counter() - t0
+    names = list(coll[sz.coll_Ns[0]].keys())
+    Nmax = sz.coll_Ns[-1]
+    mid = sz.coll_lams[len(sz.coll_lams) // 2]
+    w = sz.coll_window
+    checks.append(bound_check(
+        f"memory collisions: softmax recall, worst over N ≤ {Nmax}", min(r["softmax"] for r in coll.values()),
+        0.99, ">=", oracle="exact attention separates unit keys at τ = 12 (own logit 12, others ~N(0, 4.5))",
+        reason="1 % allowance for the rare pair of keys closer than the softmax can resolve", domain=(0, 1),
+        time=dt_coll))
+    checks.append(bound_check(
+        f"memory collisions: linear-only recall at N = {Nmax} (D = {2 * sz.coll_F} features)",
+        coll[Nmax]["linear only"], 0.5, "<=",
+        oracle="collisions: N ≫ D pairs cannot be separated by D features (the paper's premise)",
+        reason="collapse means at most half the pairs recalled", domain=(0, 1), time=dt_coll))
+    gain = [coll[N][f"LoLA λ={mid}"] - coll[N][f"LoLA λ={mid}, random choice"] for N in sz.coll_Ns
+            if N > w + mid]
+    checks.append(bound_check(
+        f"memory collisions: self-recall choice − random choice (λ = {mid}), mean over N > {w + mid}",
+        float(np.mean(gain)), 0.0, ">=",
+        oracle="paper's ablation (Table 4 [secondary]): self-recall error beats other cache scores",
+        reason="a claim of sign: the self-recall choice is at least as good on average", time=dt_coll))
+    for N in sz.coll_Ns:
+        rep.append(reported(f"collisions N = {N}: recall (softmax / linear / window / LoLA λ={mid} / random / "
+                            f"recent)", [coll[N][n] for n in ("softmax", "linear only", f"window {w} + linear",
+                                                              f"LoLA λ={mid}", f"LoLA λ={mid}, random choice",
+                                                              f"LoLA λ={mid}, most recent")]))
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for n in names:
+        style = "--" if ("random" in n or "recent" in n or "same budget" in n) else "-"
+        ax.semilogx(sz.coll_Ns, [coll[N][n] for N in sz.coll_Ns], style, marker="o", ms=3, label=n,
+                    base=2)
+    ax.set_xlabel("stored key-value pairs N")
+    ax.set_ylabel("recall accuracy (fraction of pairs)")
+    ax.set_title(f"Memory collisions (d = 32, D = {2 * sz.coll_F} features, window {w})")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    p = out / "lola_collisions.png"
+    fig.savefig(p, dpi=110)
+    plt.close(fig)
+    figures.append((str(p), (
+        "Recall of N random key-value pairs read back with their own keys. Softmax attention recalls all; "
+        "linear attention collapses once N exceeds what its D features separate; the window hybrid adds only "
+        "its window; LoLA adds its λ cached pairs and more, because caching the pairs with the largest "
+        "self-recall error removes collisions from the state. Dashed: the same budget spent on a longer "
+        "window, a random cache or the most recent pairs (the paper's ablation).")))
+    return coll
+
+
+def _passkey_figure(out, plt, sz, pk, methods, model, mhas, maps, seed):
+    """Pass-key accuracy against the context length and against the cache size (the
+    cache-size curves for the random and most-recent choices are evaluated here);
+    returns (path, caption)."""
+    W = sz.pk_window
+    lam_mid = sz.pk_lams[len(sz.pk_lams) // 2]
+    Tmax = sz.pk_Ts[-1]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for name in methods:
+        style = "--" if ("random" in name or "recent" in name) else "-"
+        axes[0].semilogx(sz.pk_Ts, [pk[T][name] for T in sz.pk_Ts], style, marker="o", ms=3, label=name, base=2)
+    axes[0].set_xlabel("context length T (tokens)")
+    axes[0].set_ylabel("pass-key accuracy")
+    axes[0].set_title(f"Pass-key retrieval (trained on T ≤ {sz.pk_train_T[1]})")
+    axes[0].legend(fontsize=7)
+    lams = [0] + list(sz.pk_lams)
+    for sc, lab in (("self_recall", "self-recall"), ("random", "random"), ("recent", "most recent")):
+        known = {"self_recall": {lam: pk[Tmax][f"LoLA λ={lam}"] for lam in sz.pk_lams},
+                 "random": {lam_mid: pk[Tmax][f"LoLA λ={lam_mid}, random choice"]},
+                 "recent": {lam_mid: pk[Tmax][f"LoLA λ={lam_mid}, most recent"]}}[sc]
+        accs = [pk[Tmax][f"window {W} + linear"]] + [
+            known[lam] if lam in known else
+            _accuracy(model, mhas, maps, "lola", W, lam, sc, Tmax, sz.pk_n, seed + 100 + Tmax)
+            for lam in sz.pk_lams]
+        axes[1].plot([(2 * W + lam) / Tmax for lam in lams], accs, marker="o", ms=3, label=lab)
+    axes[1].set_xscale("log")
+    axes[1].set_xlabel(f"exact pairs held / full KV cache (T = {Tmax}); λ = {', '.join(map(str, lams))}")
+    axes[1].set_ylabel("pass-key accuracy")
+    axes[1].set_title("Accuracy against cache size")
+    axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    p = out / "lola_passkey.png"
+    fig.savefig(p, dpi=110)
+    plt.close(fig)
+    return (str(p), (
+        "Left: pass-key accuracy of one trained softmax transformer with its attention replaced after "
+        "training: softmax (reference), linear only, window hybrid and LoLA with cache sizes λ, at contexts "
+        "longer than the training ones. Look for linear and window hybrid falling off as the pass-key leaves "
+        "the window, and LoLA staying near softmax. Right: accuracy at the longest context against the "
+        "memory held relative to the full KV cache, for self-recall, random and most-recent cache choice."))
+
+
+def _cost_study(sz, seed, threads, out, plt, checks, rep, figures):
+    """Recurrent generation cost and memory against the length (LoLA, linear, softmax with a
+    KV cache): appends its checks, reported rows and figure; returns the rows of :func:`_cost`."""
+    import torch
+
+    t0 = time.perf_counter()
+    cost = _cost(sz, torch.Generator().manual_seed(seed + 2))
+    dt_cost = time.perf_counter() - t0
+    lola_bytes = {r["LoLA bytes"] for r in cost}
+    checks.append(tolerance_check(
+        "cost: LoLA state bytes, largest − smallest over the lengths", float(max(lola_bytes) - min(lola_bytes)),
+        0.0, 0.0, oracle="memory O(window + chunk + cache + state), independent of the length",
+        reason="exact: the same tensors are held at every length", time=dt_cost))
+    kv_err = max(abs(r["softmax+KV bytes"] - 2 * r["length"] * sz.cost_heads * sz.cost_dim * 4) for r in cost)
+    checks.append(tolerance_check(
+        "cost: KV cache bytes − 2·T·heads·dim·4", float(kv_err), 0.0, 0.0,
+        oracle="closed form of the float32 key and value cache", reason="exact count", time=dt_cost))
+    for r in cost:
+        rep.append(reported(f"cost T = {r['length']}: tokens/s LoLA / linear / softmax+KV",
+                            [round(r["LoLA tokens/s"]), round(r["linear tokens/s"]),
+                             round(r["softmax+KV tokens/s"])], note=f"threads = {threads}, under load"))
+    Ls = [r["length"] for r in cost]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for key, lab in (("LoLA", f"LoLA (window {sz.cost_window}, cache {sz.cost_cache})"),
+                     ("linear", "linear attention"), ("softmax+KV", "softmax + KV cache")):
+        axes[0].loglog(Ls, [r[f"{key} tokens/s"] for r in cost], marker="o", label=lab, base=2)
+        axes[1].loglog(Ls, [r[f"{key} bytes"] for r in cost], marker="o", label=lab, base=2)
+    axes[0].set_xlabel("tokens generated so far T")
+    axes[0].set_ylabel("generation throughput (tokens/s)")
+    axes[0].set_title(f"Per-token cost ({sz.cost_heads} heads × {sz.cost_dim}, {threads} thread(s))")
+    axes[1].set_xlabel("tokens generated so far T")
+    axes[1].set_ylabel("memory held by attention (bytes)")
+    axes[1].set_title("Memory: flat for LoLA, linear in T for the KV cache")
+    for a in axes:
+        a.legend(fontsize=8)
+    fig.tight_layout()
+    p = out / "lola_cost.png"
+    fig.savefig(p, dpi=110)
+    plt.close(fig)
+    figures.append((str(p), (
+        "Recurrent generation on the CPU: throughput (left) and bytes held by the attention memory (right) "
+        "against the number of tokens already seen. LoLA's memory is constant, the softmax KV cache grows "
+        "linearly; softmax's per-token cost grows with T, LoLA's does not. Timings on a shared machine.")))
+    return cost
+
+
 def run(out_dir, quick=True, sizes=None, seed=0, threads=1, *, scheduler=None, n_jobs=1,
         show_progress=False) -> dict:
     """The three experiments; returns the dict described in :mod:`ridgekit.gallery` and writes
@@ -410,8 +588,6 @@ def run(out_dir, quick=True, sizes=None, seed=0, threads=1, *, scheduler=None, n
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ridgekit.nets.torch.attention import LoLAState, lola_attention, softmax_attention
-
     sz = sizes or (QUICK if quick else FULL)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -421,82 +597,13 @@ def run(out_dir, quick=True, sizes=None, seed=0, threads=1, *, scheduler=None, n
     try:
         # ---- identities on a small input (exact, float64)
         status("LoLA: identities")
-        t0 = time.perf_counter()
-        g = torch.Generator().manual_seed(seed)
-        q, k, v = (torch.randn(2, 2, 40, 8, generator=g, dtype=torch.float64) for _ in range(3))
-        sm = softmax_attention(q, k, v)
-        e1 = float((lola_attention(q, k, v, 40, 4) - sm).abs().max())
-        e2 = float((lola_attention(q, k, v, 4, 40) - sm).abs().max())
-        st = LoLAState(2, 2, 8, window=4, cache_size=3, dtype=torch.float64)
-        ys = torch.stack([st.step(q[:, :, t], k[:, :, t], v[:, :, t]) for t in range(40)], 2)
-        e3 = float((ys - lola_attention(q, k, v, 4, 3)).abs().max())
-        dt = time.perf_counter() - t0
-        reason = "exact identity in float64: sums of ≤ 40 terms of size O(1), rounding ~1e-14"
-        checks += [
-            tolerance_check("LoLA with window ≥ length = softmax attention (max abs difference)", e1, 0.0, 1e-12,
-                            oracle="exact softmax attention", reason=reason, time=dt),
-            tolerance_check("LoLA with cache ≥ length = softmax attention (max abs difference)", e2, 0.0, 1e-12,
-                            oracle="exact softmax attention", reason=reason, time=dt),
-            tolerance_check("LoLA token-by-token (LoLAState) = parallel chunked mode", e3, 0.0, 1e-12,
-                            oracle="the parallel mode (same dynamics, other summation order)", reason=reason,
-                            time=dt)]
+        e1, e2, e3, c = _identities(seed)
+        checks += c
 
         # ---- memory collisions
         status("LoLA: memory collisions")
-        t0 = time.perf_counter()
-        from ridgekit.sweep import run_sweep, sweep_definition
-
-        tasks = [dict(N=N, configs=_collision_configs(sz, N), F=sz.coll_F, trials=sz.coll_trials, seed=seed)
-                 for N in sz.coll_Ns]
-        store = out / f"lola_collisions-{sweep_definition(collision_recall, tasks)['definition']}"
-        coll = dict(zip(sz.coll_Ns, run_sweep(collision_recall, tasks, store, scheduler=scheduler, n_jobs=n_jobs,
-                                              progress=show_progress, desc="LoLA memory collisions")))
-        dt_coll = time.perf_counter() - t0
-        names = list(coll[sz.coll_Ns[0]].keys())
-        Nmax = sz.coll_Ns[-1]
-        mid = sz.coll_lams[len(sz.coll_lams) // 2]
-        w = sz.coll_window
-        checks.append(bound_check(
-            f"memory collisions: softmax recall, worst over N ≤ {Nmax}", min(r["softmax"] for r in coll.values()),
-            0.99, ">=", oracle="exact attention separates unit keys at τ = 12 (own logit 12, others ~N(0, 4.5))",
-            reason="1 % allowance for the rare pair of keys closer than the softmax can resolve", domain=(0, 1),
-            time=dt_coll))
-        checks.append(bound_check(
-            f"memory collisions: linear-only recall at N = {Nmax} (D = {2 * sz.coll_F} features)",
-            coll[Nmax]["linear only"], 0.5, "<=",
-            oracle="collisions: N ≫ D pairs cannot be separated by D features (the paper's premise)",
-            reason="collapse means at most half the pairs recalled", domain=(0, 1), time=dt_coll))
-        gain = [coll[N][f"LoLA λ={mid}"] - coll[N][f"LoLA λ={mid}, random choice"] for N in sz.coll_Ns
-                if N > w + mid]
-        checks.append(bound_check(
-            f"memory collisions: self-recall choice − random choice (λ = {mid}), mean over N > {w + mid}",
-            float(np.mean(gain)), 0.0, ">=",
-            oracle="paper's ablation (Table 4 [secondary]): self-recall error beats other cache scores",
-            reason="a claim of sign: the self-recall choice is at least as good on average", time=dt_coll))
-        for N in sz.coll_Ns:
-            rep.append(reported(f"collisions N = {N}: recall (softmax / linear / window / LoLA λ={mid} / random / "
-                                f"recent)", [coll[N][n] for n in ("softmax", "linear only", f"window {w} + linear",
-                                                                  f"LoLA λ={mid}", f"LoLA λ={mid}, random choice",
-                                                                  f"LoLA λ={mid}, most recent")]))
-        fig, ax = plt.subplots(figsize=(7.5, 4.5))
-        for n in names:
-            style = "--" if ("random" in n or "recent" in n or "same budget" in n) else "-"
-            ax.semilogx(sz.coll_Ns, [coll[N][n] for N in sz.coll_Ns], style, marker="o", ms=3, label=n,
-                        base=2)
-        ax.set_xlabel("stored key-value pairs N")
-        ax.set_ylabel("recall accuracy (fraction of pairs)")
-        ax.set_title(f"Memory collisions (d = 32, D = {2 * sz.coll_F} features, window {w})")
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        p = out / "lola_collisions.png"
-        fig.savefig(p, dpi=110)
-        plt.close(fig)
-        figures.append((str(p), (
-            "Recall of N random key-value pairs read back with their own keys. Softmax attention recalls all; "
-            "linear attention collapses once N exceeds what its D features separate; the window hybrid adds only "
-            "its window; LoLA adds its λ cached pairs and more, because caching the pairs with the largest "
-            "self-recall error removes collisions from the state. Dashed: the same budget spent on a longer "
-            "window, a random cache or the most recent pairs (the paper's ablation).")))
+        coll = _collisions(sz, seed, out, plt, checks, rep, figures, scheduler=scheduler, n_jobs=n_jobs,
+                           show_progress=show_progress)
 
         # ---- pass-key
         status("LoLA: pass-key model (training)")
@@ -542,80 +649,11 @@ def run(out_dir, quick=True, sizes=None, seed=0, threads=1, *, scheduler=None, n
             rep.append(reported(f"pass-key T = {T}: accuracy (softmax / linear / window / LoLA λ={lam_max})",
                                 [pk[T][n] for n in ("softmax", "linear only", f"window {W} + linear",
                                                     f"LoLA λ={lam_max}")]))
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-        for name in methods:
-            style = "--" if ("random" in name or "recent" in name) else "-"
-            axes[0].semilogx(sz.pk_Ts, [pk[T][name] for T in sz.pk_Ts], style, marker="o", ms=3, label=name, base=2)
-        axes[0].set_xlabel("context length T (tokens)")
-        axes[0].set_ylabel("pass-key accuracy")
-        axes[0].set_title(f"Pass-key retrieval (trained on T ≤ {sz.pk_train_T[1]})")
-        axes[0].legend(fontsize=7)
-        lams = [0] + list(sz.pk_lams)
-        for sc, lab in (("self_recall", "self-recall"), ("random", "random"), ("recent", "most recent")):
-            known = {"self_recall": {lam: pk[Tmax][f"LoLA λ={lam}"] for lam in sz.pk_lams},
-                     "random": {lam_mid: pk[Tmax][f"LoLA λ={lam_mid}, random choice"]},
-                     "recent": {lam_mid: pk[Tmax][f"LoLA λ={lam_mid}, most recent"]}}[sc]
-            accs = [pk[Tmax][f"window {W} + linear"]] + [
-                known[lam] if lam in known else
-                _accuracy(model, mhas, maps, "lola", W, lam, sc, Tmax, sz.pk_n, seed + 100 + Tmax)
-                for lam in sz.pk_lams]
-            axes[1].plot([(2 * W + lam) / Tmax for lam in lams], accs, marker="o", ms=3, label=lab)
-        axes[1].set_xscale("log")
-        axes[1].set_xlabel(f"exact pairs held / full KV cache (T = {Tmax}); λ = {', '.join(map(str, lams))}")
-        axes[1].set_ylabel("pass-key accuracy")
-        axes[1].set_title("Accuracy against cache size")
-        axes[1].legend(fontsize=8)
-        fig.tight_layout()
-        p = out / "lola_passkey.png"
-        fig.savefig(p, dpi=110)
-        plt.close(fig)
-        figures.append((str(p), (
-            "Left: pass-key accuracy of one trained softmax transformer with its attention replaced after "
-            "training: softmax (reference), linear only, window hybrid and LoLA with cache sizes λ, at contexts "
-            "longer than the training ones. Look for linear and window hybrid falling off as the pass-key leaves "
-            "the window, and LoLA staying near softmax. Right: accuracy at the longest context against the "
-            "memory held relative to the full KV cache, for self-recall, random and most-recent cache choice.")))
+        figures.append(_passkey_figure(out, plt, sz, pk, methods, model, mhas, maps, seed))
 
         # ---- cost
         status("LoLA: cost of generation")
-        t0 = time.perf_counter()
-        cost = _cost(sz, torch.Generator().manual_seed(seed + 2))
-        dt_cost = time.perf_counter() - t0
-        lola_bytes = {r["LoLA bytes"] for r in cost}
-        checks.append(tolerance_check(
-            "cost: LoLA state bytes, largest − smallest over the lengths", float(max(lola_bytes) - min(lola_bytes)),
-            0.0, 0.0, oracle="memory O(window + chunk + cache + state), independent of the length",
-            reason="exact: the same tensors are held at every length", time=dt_cost))
-        kv_err = max(abs(r["softmax+KV bytes"] - 2 * r["length"] * sz.cost_heads * sz.cost_dim * 4) for r in cost)
-        checks.append(tolerance_check(
-            "cost: KV cache bytes − 2·T·heads·dim·4", float(kv_err), 0.0, 0.0,
-            oracle="closed form of the float32 key and value cache", reason="exact count", time=dt_cost))
-        for r in cost:
-            rep.append(reported(f"cost T = {r['length']}: tokens/s LoLA / linear / softmax+KV",
-                                [round(r["LoLA tokens/s"]), round(r["linear tokens/s"]),
-                                 round(r["softmax+KV tokens/s"])], note=f"threads = {threads}, under load"))
-        Ls = [r["length"] for r in cost]
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-        for key, lab in (("LoLA", f"LoLA (window {sz.cost_window}, cache {sz.cost_cache})"),
-                         ("linear", "linear attention"), ("softmax+KV", "softmax + KV cache")):
-            axes[0].loglog(Ls, [r[f"{key} tokens/s"] for r in cost], marker="o", label=lab, base=2)
-            axes[1].loglog(Ls, [r[f"{key} bytes"] for r in cost], marker="o", label=lab, base=2)
-        axes[0].set_xlabel("tokens generated so far T")
-        axes[0].set_ylabel("generation throughput (tokens/s)")
-        axes[0].set_title(f"Per-token cost ({sz.cost_heads} heads × {sz.cost_dim}, {threads} thread(s))")
-        axes[1].set_xlabel("tokens generated so far T")
-        axes[1].set_ylabel("memory held by attention (bytes)")
-        axes[1].set_title("Memory: flat for LoLA, linear in T for the KV cache")
-        for a in axes:
-            a.legend(fontsize=8)
-        fig.tight_layout()
-        p = out / "lola_cost.png"
-        fig.savefig(p, dpi=110)
-        plt.close(fig)
-        figures.append((str(p), (
-            "Recurrent generation on the CPU: throughput (left) and bytes held by the attention memory (right) "
-            "against the number of tokens already seen. LoLA's memory is constant, the softmax KV cache grows "
-            "linearly; softmax's per-token cost grows with T, LoLA's does not. Timings on a shared machine.")))
+        cost = _cost_study(sz, seed, threads, out, plt, checks, rep, figures)
         payload = {"sizes": asdict(sz), "seed": seed, "threads": threads,
                    "collisions": {str(N): r for N, r in coll.items()},
                    "passkey": {str(T): r for T, r in pk.items()},
