@@ -62,3 +62,73 @@ def test_lottery_cifar_path_on_generated_batches(tmp_path):
         run(tmp_path / "o2", data="cifar10")
     with pytest.raises(ValueError, match="cifar10"):
         run(tmp_path / "o2", data="imagenet", data_dir=root)
+
+
+def _study(imp=(0.90, 0.92), dimp=(0.90, 0.91), task="digits", **kw):
+    """A two-seed, two-sparsity study and instability study as ``run`` assembles them."""
+    m = ["IMP (rewind k = 10)", "distilled IMP (k = 0)", "random", "SNIP at init"]
+    acc = {m[0]: [list(imp), list(imp)], m[1]: [list(dimp), list(dimp)],      # (seeds, sparsities)
+           m[2]: [[0.8, 0.8], [0.8, 0.8]], m[3]: [[0.85, 0.85], [0.85, 0.85]]}
+    cost = {"IMP": [{"seconds": 1.0, "examples": 100, "distinct": 1347}] * 2,
+            "distilled IMP": [{"seconds": 0.1, "examples": 10, "distinct": 20}] * 2, "distillation": [0.5, 0.5]}
+    st = {"task": task, "n_train": 1347, "distilled_points": 20, "sparsity": [0.2, 0.36], "methods": m,
+          "accuracy": acc, "max_violation": 0.0, "max_count_error": 0, "distilled_set_accuracy": [0.7, 0.72],
+          "random_real_accuracy": [0.6, 0.61], "cost": cost, "sharpness": {m[0]: 5.0, m[1]: 4.0}}
+    it = {"self_barrier": 0.0, "rewinds": [0, 10], "barrier": {"dense": [0.01, 0.0]}}
+    for k, v in kw.items():
+        (it if k == "self_barrier" else st)[k] = v
+    return st, it
+
+
+@pytest.mark.parametrize("case,key", [
+    (dict(max_violation=1e-7), "max |w| over pruned positions"),
+    (dict(max_violation=float("nan")), "max |w| over pruned positions"),
+    (dict(max_count_error=1), "pruned-weight counts"),
+    (dict(self_barrier=0.002), "with itself"),
+    (dict(self_barrier=float("nan")), "with itself"),
+    (dict(distilled_points=30), "distinct training points"),     # 1347 / 30 = 45 < 50
+    (dict(dimp=(0.85, 0.91)), "combined standard error"),         # 5 points behind, se 0.7 points
+    (dict(dimp=(float("nan"), 0.91)), "combined standard error"),
+    (dict(distilled_set_accuracy=[0.6, 0.6]), "DM set − on as many random real"),
+])
+def test_lottery_checks_fail_on_failing_values(case, key):
+    """Each check of the lottery section fails on a value on its wrong side (and on NaN);
+    the others pass."""
+    from ridgekit.gallery.lottery import _study_checks
+
+    st, it = _study(**case)
+    # the seeds differ a little so that the standard errors are finite
+    for m in st["methods"][:2]:
+        st["accuracy"][m][1] = [a + 0.01 for a in st["accuracy"][m][1]]
+    checks, _ = _study_checks(st, it, quick=True)
+    assert len(checks) == 6
+    failed = [c.name for c in checks if not c.passed]
+    assert len(failed) == 1 and key in failed[0], failed
+
+
+def test_lottery_claim_check_statistic():
+    """z = worst (IMP − dIMP) / sqrt(se_IMP² + se_dIMP²) at sparsity ≤ 80 %, bound 2 fixed before
+    the run; one seed (no error bar) fails; quick MNIST-1D reports it without a claim."""
+    from ridgekit.gallery.lottery import _gap_z, _study_checks
+
+    st, it = _study()
+    a = st["accuracy"]
+    m0, m1 = st["methods"][:2]
+    a[m0] = [[0.90, 0.92], [0.92, 0.94]]
+    a[m1] = [[0.89, 0.90], [0.91, 0.90]]
+    gap, z = _gap_z(st)
+    # by hand: sparsity 0.2: gap 0.01, se_IMP = se_dIMP = 0.01 → z = 0.01 / sqrt(2e-4); sparsity 0.36: gap
+    # 0.03, se_IMP 0.01, se_dIMP 0 → z = 3
+    assert gap == pytest.approx(0.03) and z == pytest.approx(3.0)
+    claim = [c for c in _study_checks(st, it, quick=True)[0] if "combined standard error" in c.name]
+    assert len(claim) == 1 and not claim[0].passed and claim[0].params["bound"] == 2.0
+    st1, _ = _study()
+    for m in st1["methods"]:
+        st1["accuracy"][m] = st1["accuracy"][m][:1]
+    assert np.isnan(_gap_z(st1)[1])
+    st2, it2 = _study(task="mnist1d", dimp=(0.5, 0.5))
+    checks, rep = _study_checks(st2, it2, quick=True)
+    assert not any("combined standard error" in c.name for c in checks)
+    assert any("NO CLAIM at quick size" in r.name for r in rep)
+    checks, _ = _study_checks(st2, it2, quick=False)
+    assert any("combined standard error" in c.name and not c.passed for c in checks)
