@@ -726,12 +726,7 @@ class LoLAState:
         else:
             self._log_w = torch.log(self.w_l / self.w_e).expand(B, Hh, 1, 1).reshape(BH, 1, 1)
         self._tiny = torch.finfo(dtype).tiny
-        # views reused by every step (indexing a tensor costs as much as a small kernel here)
-        ring = range(self.cap)
-        self._Kw = [self._K.select(2, self._b0 + r) for r in ring]
-        self._Vw = [self._V.select(2, self._b0 + r).narrow(-1, 0, dv) for r in ring]
-        self._Fw = [self._F.select(2, r) for r in ring]
-        self._fold = [(self._F.select(2, r).reshape(BH, D, 1), self._V3.narrow(1, self._b0 + r, 1)) for r in ring]
+        self._Kw = None  # per-slot views reused by every step, made by the first step
         self._live_views = {}
         self._shape_qk, self._shape_v = (B, Hh, d), (B, Hh, dv)
         self.n = 0  # pairs in the buffer (window + pending)
@@ -806,7 +801,17 @@ class LoLAState:
                                         self._V3.narrow(1, 0, m))
         return vw
 
+    def _slot_views(self):
+        # indexing a tensor costs as much as a small kernel at these sizes: make each view once
+        ring, b0, BH = range(self.cap), self._b0, self.B * self.Hh
+        self._Kw = [self._K.select(2, b0 + r) for r in ring]
+        self._Vw = [self._V.select(2, b0 + r).narrow(-1, 0, self.dv) for r in ring]
+        self._Fw = [self._F.select(2, r) for r in ring]
+        self._fold = [(self._F.select(2, r).reshape(BH, self.D, 1), self._V3.narrow(1, b0 + r, 1)) for r in ring]
+
     def _step(self, q, k, v):
+        if self._Kw is None:
+            self._slot_views()
         tensors = isinstance(q, torch.Tensor) and isinstance(k, torch.Tensor) and isinstance(v, torch.Tensor)
         if not (tensors and q.shape == self._shape_qk and k.shape == self._shape_qk and v.shape == self._shape_v
                 and q.dtype == k.dtype == v.dtype == self.dtype):
