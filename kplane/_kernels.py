@@ -545,11 +545,123 @@ def backproject_grid_n(g, weights, shape, origin, h, frames, fw, t0, ht, T, out)
                         orow[l] += wj * _gather_tensor(idx, w, K, l, T, gj, pos)
 
 
+# Runs: along a grid row the first nodes idx[c, l] are monotone in l, so the voxels whose
+# nodes all lie inside the offset grid come in runs; :func:`_run_end_2`/:func:`_run_end_3`
+# find a run's end and the ``_*_run_*`` functions splat / gather a whole run in a tight
+# loop of their own (few live registers, no general path in the loop).  Inside a run every
+# flat node index is nonnegative and is cast to uint64: numba then omits the
+# negative-index wraparound select on each load and store.  The arithmetic is that of
+# :func:`_splat_tensor` / :func:`_gather_tensor`, in the same order (bit for bit).
+
+
+@njit(inline="always")
+def _inside_2(idx, l, k0, k1, T):
+    """Whether voxel l's k0 × k1 nodes all lie inside the offset grid (n = 2)."""
+    i0 = idx[0, l]
+    i1 = idx[1, l]
+    return i0 >= 0 and i1 >= 0 and i0 + k0 <= T and i1 + k1 <= T
+
+
+@njit(inline="always")
+def _run_end_2(idx, l, L, k0, k1, T):
+    """End (exclusive) of the run of voxels inside the offset grid that starts at l."""
+    e = l + 1
+    while e < L and _inside_2(idx, e, k0, k1, T):
+        e += 1
+    return e
+
+
+@njit
+def _splat_run_33(f, r, scale, T, idx, w, l0, l1, o):
+    """Splat voxels l0..l1−1 of row r, 3 × 3 nodes each, all inside the offset grid."""
+    one = np.uint64(1)
+    two = np.uint64(2)
+    Tu = np.uint64(T)
+    for l in range(l0, l1):
+        v = f[r, l]
+        if v == 0.0:
+            continue
+        sv = scale * v
+        b0 = w[1, 0, l]
+        b1 = w[1, 1, l]
+        b2 = w[1, 2, l]
+        v0 = sv * w[0, 0, l]
+        v1 = sv * w[0, 1, l]
+        v2 = sv * w[0, 2, l]
+        b = np.uint64(idx[0, l] * T + idx[1, l])
+        o[b] += v0 * b0
+        o[b + one] += v0 * b1
+        o[b + two] += v0 * b2
+        b += Tu
+        o[b] += v1 * b0
+        o[b + one] += v1 * b1
+        o[b + two] += v1 * b2
+        b += Tu
+        o[b] += v2 * b0
+        o[b + one] += v2 * b1
+        o[b + two] += v2 * b2
+
+
+@njit
+def _splat_run_22(f, r, scale, T, idx, w, l0, l1, o):
+    """Splat voxels l0..l1−1 of row r, 2 × 2 nodes each (hat), all inside the offset grid."""
+    one = np.uint64(1)
+    Tu = np.uint64(T)
+    for l in range(l0, l1):
+        v = f[r, l]
+        if v == 0.0:
+            continue
+        sv = scale * v
+        b0 = w[1, 0, l]
+        b1 = w[1, 1, l]
+        v0 = sv * w[0, 0, l]
+        v1 = sv * w[0, 1, l]
+        b = np.uint64(idx[0, l] * T + idx[1, l])
+        o[b] += v0 * b0
+        o[b + one] += v0 * b1
+        b += Tu
+        o[b] += v1 * b0
+        o[b + one] += v1 * b1
+
+
+@njit
+def _gather_run_33(gj, wj, T, idx, w, l0, l1, orow):
+    """orow[l] += wj·(3 × 3 gather of gj) for voxels l0..l1−1, all inside the offset grid."""
+    one = np.uint64(1)
+    two = np.uint64(2)
+    Tu = np.uint64(T)
+    for l in range(l0, l1):
+        b0 = w[1, 0, l]
+        b1 = w[1, 1, l]
+        b2 = w[1, 2, l]
+        b = np.uint64(idx[0, l] * T + idx[1, l])
+        s0 = b0 * gj[b] + b1 * gj[b + one] + b2 * gj[b + two]
+        b += Tu
+        s1 = b0 * gj[b] + b1 * gj[b + one] + b2 * gj[b + two]
+        b += Tu
+        s2 = b0 * gj[b] + b1 * gj[b + one] + b2 * gj[b + two]
+        orow[l] += wj * (w[0, 0, l] * s0 + w[0, 1, l] * s1 + w[0, 2, l] * s2)
+
+
+@njit
+def _gather_run_22(gj, wj, T, idx, w, l0, l1, orow):
+    """orow[l] += wj·(2 × 2 gather of gj, the hat) for voxels l0..l1−1, all inside."""
+    one = np.uint64(1)
+    Tu = np.uint64(T)
+    for l in range(l0, l1):
+        b0 = w[1, 0, l]
+        b1 = w[1, 1, l]
+        b = np.uint64(idx[0, l] * T + idx[1, l])
+        bt = b + Tu
+        orow[l] += wj * (w[0, 0, l] * (b0 * gj[b] + b1 * gj[b + one])
+                         + w[0, 1, l] * (b0 * gj[bt] + b1 * gj[bt + one]))
+
+
 @pjit
 def splat_grid_2(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
     """:func:`splat_grid_n` for n = 2 (X-ray transform in ℝ³, 2-planes in ℝ⁴): the same
     weights and sums, with the 3 × 3 (footprints up to one offset step) and 2 × 2 (hat)
-    tensor products inside the offset grid unrolled over locals."""
+    tensor products inside the offset grid unrolled over runs of voxels."""
     m = frames.shape[0]
     d = shape.shape[0]
     L = shape[d - 1]
@@ -562,56 +674,34 @@ def splat_grid_2(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
             du[c] = h[d - 1] * frames[j, d - 1, c] / ht
         k0 = K[0]
         k1 = K[1]
-        fast3 = k0 == 3 and k1 == 3
-        fast2 = k0 == 2 and k1 == 2
+        fast = (k0 == 3 and k1 == 3) or (k0 == 2 and k1 == 2)
         for r in range(rows):
             _row_base(r, shape, origin, h, frames[j], base)
             _row_weights((base[0] - t0) / ht, du[0], fw[j, 0], k0, L, idx, w, 0)
             _row_weights((base[1] - t0) / ht, du[1], fw[j, 1], k1, L, idx, w, 1)
-            for l in range(L):
-                v = f[r, l]
-                if v == 0.0:
-                    continue
-                sv = scale * v
-                i0 = idx[0, l]
-                i1 = idx[1, l]
-                inside = i0 >= 0 and i1 >= 0 and i0 + k0 <= T and i1 + k1 <= T
-                if fast3 and inside:
-                    b0 = w[1, 0, l]
-                    b1 = w[1, 1, l]
-                    b2 = w[1, 2, l]
-                    v0 = sv * w[0, 0, l]
-                    v1 = sv * w[0, 1, l]
-                    v2 = sv * w[0, 2, l]
-                    b = i0 * T + i1
-                    o[b] += v0 * b0
-                    o[b + 1] += v0 * b1
-                    o[b + 2] += v0 * b2
-                    b += T
-                    o[b] += v1 * b0
-                    o[b + 1] += v1 * b1
-                    o[b + 2] += v1 * b2
-                    b += T
-                    o[b] += v2 * b0
-                    o[b + 1] += v2 * b1
-                    o[b + 2] += v2 * b2
-                elif fast2 and inside:
-                    b0 = w[1, 0, l]
-                    b1 = w[1, 1, l]
-                    v0 = sv * w[0, 0, l]
-                    v1 = sv * w[0, 1, l]
-                    b = i0 * T + i1
-                    o[b] += v0 * b0
-                    o[b + 1] += v0 * b1
-                    o[b + T] += v1 * b0
-                    o[b + T + 1] += v1 * b1
+            l = 0
+            while l < L:
+                if fast and _inside_2(idx, l, k0, k1, T):
+                    e = _run_end_2(idx, l, L, k0, k1, T)
+                    if k0 == 3:
+                        _splat_run_33(f, r, scale, T, idx, w, l, e, o)
+                    else:
+                        _splat_run_22(f, r, scale, T, idx, w, l, e, o)
+                    l = e
                 else:
-                    _splat_tensor(sv, idx, w, K, l, T, o, pos)
+                    v = f[r, l]
+                    if v != 0.0:
+                        _splat_tensor(scale * v, idx, w, K, l, T, o, pos)
+                    l += 1
 
 
 @pjit
 def backproject_grid_2(g, weights, shape, origin, h, frames, fw, t0, ht, T, out):
-    """:func:`backproject_grid_n` for n = 2, unrolled as :func:`splat_grid_2`."""
+    """:func:`backproject_grid_n` for n = 2, unrolled over runs as :func:`splat_grid_2`.
+
+    Parallel over blocks of output rows; inside a block the frames are the outer loop
+    (each output value still sums its frames in increasing order), so that a frame's
+    data are reused across the block's neighbouring rows while they sit in cache."""
     m = frames.shape[0]
     d = shape.shape[0]
     L = shape[d - 1]
@@ -620,57 +710,129 @@ def backproject_grid_2(g, weights, shape, origin, h, frames, fw, t0, ht, T, out)
     for rb in prange(nrb):
         idx, w, K, pos, base, du = _tensor_scratch(2, L, fw.max())
         r1 = min(rows, (rb + 1) * ROW_BLOCK)
-        for j0 in range(0, m, FRAME_BLOCK):
+        for j in range(m):
+            wj = weights[j]
+            gj = g[j]
+            for c in range(2):
+                K[c] = _axis_nodes(fw[j, c])
+                du[c] = h[d - 1] * frames[j, d - 1, c] / ht
+            k0 = K[0]
+            k1 = K[1]
+            fast = (k0 == 3 and k1 == 3) or (k0 == 2 and k1 == 2)
             for r in range(rb * ROW_BLOCK, r1):
                 orow = out[r]
-                for j in range(j0, min(m, j0 + FRAME_BLOCK)):
-                    wj = weights[j]
-                    gj = g[j]
-                    _row_base(r, shape, origin, h, frames[j], base)
-                    for c in range(2):
-                        K[c] = _axis_nodes(fw[j, c])
-                        du[c] = h[d - 1] * frames[j, d - 1, c] / ht
-                        _row_weights((base[c] - t0) / ht, du[c], fw[j, c], K[c], L, idx, w, c)
-                    k0 = K[0]
-                    k1 = K[1]
-                    fast3 = k0 == 3 and k1 == 3
-                    fast2 = k0 == 2 and k1 == 2
-                    for l in range(L):
-                        i0 = idx[0, l]
-                        i1 = idx[1, l]
-                        inside = i0 >= 0 and i1 >= 0 and i0 + k0 <= T and i1 + k1 <= T
-                        if fast3 and inside:
-                            b0 = w[1, 0, l]
-                            b1 = w[1, 1, l]
-                            b2 = w[1, 2, l]
-                            b = i0 * T + i1
-                            s0 = b0 * gj[b] + b1 * gj[b + 1] + b2 * gj[b + 2]
-                            b += T
-                            s1 = b0 * gj[b] + b1 * gj[b + 1] + b2 * gj[b + 2]
-                            b += T
-                            s2 = b0 * gj[b] + b1 * gj[b + 1] + b2 * gj[b + 2]
-                            acc = w[0, 0, l] * s0 + w[0, 1, l] * s1 + w[0, 2, l] * s2
-                        elif fast2 and inside:
-                            b0 = w[1, 0, l]
-                            b1 = w[1, 1, l]
-                            b = i0 * T + i1
-                            acc = (w[0, 0, l] * (b0 * gj[b] + b1 * gj[b + 1])
-                                   + w[0, 1, l] * (b0 * gj[b + T] + b1 * gj[b + T + 1]))
+                _row_base(r, shape, origin, h, frames[j], base)
+                _row_weights((base[0] - t0) / ht, du[0], fw[j, 0], k0, L, idx, w, 0)
+                _row_weights((base[1] - t0) / ht, du[1], fw[j, 1], k1, L, idx, w, 1)
+                l = 0
+                while l < L:
+                    if fast and _inside_2(idx, l, k0, k1, T):
+                        e = _run_end_2(idx, l, L, k0, k1, T)
+                        if k0 == 3:
+                            _gather_run_33(gj, wj, T, idx, w, l, e, orow)
                         else:
-                            acc = _gather_tensor(idx, w, K, l, T, gj, pos)
-                        orow[l] += wj * acc
+                            _gather_run_22(gj, wj, T, idx, w, l, e, orow)
+                        l = e
+                    else:
+                        orow[l] += wj * _gather_tensor(idx, w, K, l, T, gj, pos)
+                        l += 1
+
+
+@njit(inline="always")
+def _inside_3(idx, l, T):
+    """Whether voxel l's 3 × 3 × 3 nodes all lie inside the offset grid (n = 3)."""
+    i0 = idx[0, l]
+    i1 = idx[1, l]
+    i2 = idx[2, l]
+    return i0 >= 0 and i1 >= 0 and i2 >= 0 and i0 + 3 <= T and i1 + 3 <= T and i2 + 3 <= T
+
+
+@njit(inline="always")
+def _run_end_3(idx, l, L, T):
+    """End (exclusive) of the run of voxels inside the offset grid that starts at l."""
+    e = l + 1
+    while e < L and _inside_3(idx, e, T):
+        e += 1
+    return e
+
+
+@njit
+def _splat_run_333(f, r, scale, T, idx, w, l0, l1, o):
+    """Splat voxels l0..l1−1 of row r, 3 × 3 × 3 nodes each, all inside the offset grid."""
+    one = np.uint64(1)
+    two = np.uint64(2)
+    Tu = np.uint64(T)
+    T2 = np.uint64(2 * T)
+    TT = np.uint64(T * T)
+    for l in range(l0, l1):
+        v = f[r, l]
+        if v == 0.0:
+            continue
+        sv = scale * v
+        q0 = w[1, 0, l]
+        q1 = w[1, 1, l]
+        q2 = w[1, 2, l]
+        s0 = w[2, 0, l]
+        s1 = w[2, 1, l]
+        s2 = w[2, 2, l]
+        b0 = np.uint64((idx[0, l] * T + idx[1, l]) * T + idx[2, l])
+        for p in range(3):
+            vp = sv * w[0, p, l]
+            vq = vp * q0
+            o[b0] += vq * s0
+            o[b0 + one] += vq * s1
+            o[b0 + two] += vq * s2
+            vq = vp * q1
+            b = b0 + Tu
+            o[b] += vq * s0
+            o[b + one] += vq * s1
+            o[b + two] += vq * s2
+            vq = vp * q2
+            b = b0 + T2
+            o[b] += vq * s0
+            o[b + one] += vq * s1
+            o[b + two] += vq * s2
+            b0 += TT
+
+
+@njit
+def _gather_run_333(gj, wj, T, idx, w, l0, l1, orow):
+    """orow[l] += wj·(3 × 3 × 3 gather of gj) for voxels l0..l1−1, all inside."""
+    one = np.uint64(1)
+    two = np.uint64(2)
+    Tu = np.uint64(T)
+    T2 = np.uint64(2 * T)
+    TT = np.uint64(T * T)
+    for l in range(l0, l1):
+        q0 = w[1, 0, l]
+        q1 = w[1, 1, l]
+        q2 = w[1, 2, l]
+        s0 = w[2, 0, l]
+        s1 = w[2, 1, l]
+        s2 = w[2, 2, l]
+        b0 = np.uint64((idx[0, l] * T + idx[1, l]) * T + idx[2, l])
+        acc = 0.0
+        for p in range(3):
+            b1 = b0 + Tu
+            b2 = b0 + T2
+            t0_ = s0 * gj[b0] + s1 * gj[b0 + one] + s2 * gj[b0 + two]
+            t1_ = s0 * gj[b1] + s1 * gj[b1 + one] + s2 * gj[b1 + two]
+            t2_ = s0 * gj[b2] + s1 * gj[b2 + one] + s2 * gj[b2 + two]
+            acc += w[0, p, l] * (q0 * t0_ + q1 * t1_ + q2 * t2_)
+            b0 += TT
+        orow[l] += wj * acc
 
 
 @pjit
 def splat_grid_3(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
     """:func:`splat_grid_n` for n = 3 (X-ray transform in ℝ⁴, 2-planes in ℝ⁵): the same
-    weights and sums, with the 3 × 3 × 3 tensor product inside the offset grid over
-    locals (footprints up to one offset step on every axis); elsewhere the general loops."""
+    weights and sums, with the 3 × 3 × 3 tensor product inside the offset grid unrolled
+    over runs of voxels (footprints up to one offset step on every axis); elsewhere the
+    general loops."""
     m = frames.shape[0]
     d = shape.shape[0]
     L = shape[d - 1]
     rows = f.shape[0]
-    TT = T * T
     for j in prange(m):
         idx, w, K, pos, base, du = _tensor_scratch(3, L, fw[j].max())
         o = out[j]
@@ -682,88 +844,52 @@ def splat_grid_3(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
             _row_base(r, shape, origin, h, frames[j], base)
             for c in range(3):
                 _row_weights((base[c] - t0) / ht, du[c], fw[j, c], K[c], L, idx, w, c)
-            for l in range(L):
-                v = f[r, l]
-                if v == 0.0:
-                    continue
-                sv = scale * v
-                i0 = idx[0, l]
-                i1 = idx[1, l]
-                i2 = idx[2, l]
-                if fast and i0 >= 0 and i1 >= 0 and i2 >= 0 and i0 + 3 <= T and i1 + 3 <= T and i2 + 3 <= T:
-                    q0 = w[1, 0, l]
-                    q1 = w[1, 1, l]
-                    q2 = w[1, 2, l]
-                    s0 = w[2, 0, l]
-                    s1 = w[2, 1, l]
-                    s2 = w[2, 2, l]
-                    b0 = (i0 * T + i1) * T + i2
-                    for p in range(3):
-                        vp = sv * w[0, p, l]
-                        vq = vp * q0
-                        o[b0] += vq * s0
-                        o[b0 + 1] += vq * s1
-                        o[b0 + 2] += vq * s2
-                        vq = vp * q1
-                        o[b0 + T] += vq * s0
-                        o[b0 + T + 1] += vq * s1
-                        o[b0 + T + 2] += vq * s2
-                        vq = vp * q2
-                        o[b0 + 2 * T] += vq * s0
-                        o[b0 + 2 * T + 1] += vq * s1
-                        o[b0 + 2 * T + 2] += vq * s2
-                        b0 += TT
+            l = 0
+            while l < L:
+                if fast and _inside_3(idx, l, T):
+                    e = _run_end_3(idx, l, L, T)
+                    _splat_run_333(f, r, scale, T, idx, w, l, e, o)
+                    l = e
                 else:
-                    _splat_tensor(sv, idx, w, K, l, T, o, pos)
+                    v = f[r, l]
+                    if v != 0.0:
+                        _splat_tensor(scale * v, idx, w, K, l, T, o, pos)
+                    l += 1
 
 
 @pjit
 def backproject_grid_3(g, weights, shape, origin, h, frames, fw, t0, ht, T, out):
-    """:func:`backproject_grid_n` for n = 3, over locals as :func:`splat_grid_3`."""
+    """:func:`backproject_grid_n` for n = 3, over runs as :func:`splat_grid_3`, frames
+    outer inside a block of rows as :func:`backproject_grid_2`."""
     m = frames.shape[0]
     d = shape.shape[0]
     L = shape[d - 1]
     rows = out.shape[0]
-    TT = T * T
     nrb = (rows + ROW_BLOCK - 1) // ROW_BLOCK
     for rb in prange(nrb):
         idx, w, K, pos, base, du = _tensor_scratch(3, L, fw.max())
         r1 = min(rows, (rb + 1) * ROW_BLOCK)
-        for j0 in range(0, m, FRAME_BLOCK):
+        for j in range(m):
+            wj = weights[j]
+            gj = g[j]
+            for c in range(3):
+                K[c] = _axis_nodes(fw[j, c])
+                du[c] = h[d - 1] * frames[j, d - 1, c] / ht
+            fast = K[0] == 3 and K[1] == 3 and K[2] == 3
             for r in range(rb * ROW_BLOCK, r1):
                 orow = out[r]
-                for j in range(j0, min(m, j0 + FRAME_BLOCK)):
-                    wj = weights[j]
-                    gj = g[j]
-                    _row_base(r, shape, origin, h, frames[j], base)
-                    for c in range(3):
-                        K[c] = _axis_nodes(fw[j, c])
-                        du[c] = h[d - 1] * frames[j, d - 1, c] / ht
-                        _row_weights((base[c] - t0) / ht, du[c], fw[j, c], K[c], L, idx, w, c)
-                    fast = K[0] == 3 and K[1] == 3 and K[2] == 3
-                    for l in range(L):
-                        i0 = idx[0, l]
-                        i1 = idx[1, l]
-                        i2 = idx[2, l]
-                        if (fast and i0 >= 0 and i1 >= 0 and i2 >= 0 and i0 + 3 <= T and i1 + 3 <= T
-                                and i2 + 3 <= T):
-                            q0 = w[1, 0, l]
-                            q1 = w[1, 1, l]
-                            q2 = w[1, 2, l]
-                            s0 = w[2, 0, l]
-                            s1 = w[2, 1, l]
-                            s2 = w[2, 2, l]
-                            b0 = (i0 * T + i1) * T + i2
-                            acc = 0.0
-                            for p in range(3):
-                                t0_ = s0 * gj[b0] + s1 * gj[b0 + 1] + s2 * gj[b0 + 2]
-                                t1_ = s0 * gj[b0 + T] + s1 * gj[b0 + T + 1] + s2 * gj[b0 + T + 2]
-                                t2_ = s0 * gj[b0 + 2 * T] + s1 * gj[b0 + 2 * T + 1] + s2 * gj[b0 + 2 * T + 2]
-                                acc += w[0, p, l] * (q0 * t0_ + q1 * t1_ + q2 * t2_)
-                                b0 += TT
-                        else:
-                            acc = _gather_tensor(idx, w, K, l, T, gj, pos)
-                        orow[l] += wj * acc
+                _row_base(r, shape, origin, h, frames[j], base)
+                for c in range(3):
+                    _row_weights((base[c] - t0) / ht, du[c], fw[j, c], K[c], L, idx, w, c)
+                l = 0
+                while l < L:
+                    if fast and _inside_3(idx, l, T):
+                        e = _run_end_3(idx, l, L, T)
+                        _gather_run_333(gj, wj, T, idx, w, l, e, orow)
+                        l = e
+                    else:
+                        orow[l] += wj * _gather_tensor(idx, w, K, l, T, gj, pos)
+                        l += 1
 
 
 @pjit
