@@ -190,12 +190,10 @@ def reduced_system(x, w, y, nodes, s, lam):
 
 
 @njit
-def tridiag_solve(g0, g1, rhs):
-    """Solve the SPD tridiagonal system (LDLᵀ)."""
-    n = rhs.shape[0]
-    D = np.empty(n)
-    Lo = np.zeros(n)
-    x = rhs.copy()
+def tridiag_solve_inplace(g0, g1, x, n, D, Lo):
+    """Solve the SPD tridiagonal system with diagonal ``g0[:n]`` and off-diagonal ``g1[:n-1]``
+    by LDLᵀ, overwriting ``x[:n]`` (right-hand side in, solution out); ``D`` and ``Lo`` are
+    work arrays of length ≥ n."""
     D[0] = g0[0]
     for r in range(1, n):
         Lo[r - 1] = g1[r - 1] / D[r - 1]
@@ -206,6 +204,14 @@ def tridiag_solve(g0, g1, rhs):
     for r in range(n - 2, -1, -1):
         x[r] -= Lo[r] * x[r + 1]
     return x
+
+
+@njit
+def tridiag_solve(g0, g1, rhs):
+    """Solve the SPD tridiagonal system (LDLᵀ)."""
+    n = rhs.shape[0]
+    x = rhs.copy()
+    return tridiag_solve_inplace(g0, g1, x, n, np.empty(n), np.zeros(n))
 
 
 @njit
@@ -704,16 +710,7 @@ def _window_solve(x, w, y, s, lam, lo, hi, ln, mloc, ends, S, V, lg0, lg1, lrh, 
             lrh[j] += sj * il
             lrh[j - 1] -= sj * il
     # (the condensed ends hold the outer halves of A's and B's penalty terms)
-    Dl[0] = lg0[0]
-    for r in range(1, mloc):
-        Ll[r - 1] = lg1[r - 1] / Dl[r - 1]
-        Dl[r] = lg0[r] - Ll[r - 1] * lg1[r - 1]
-        lrh[r] -= Ll[r - 1] * lrh[r - 1]
-    for r in range(mloc):
-        lrh[r] /= Dl[r]
-    for r in range(mloc - 2, -1, -1):
-        lrh[r] -= Ll[r] * lrh[r + 1]
-    return lrh
+    return tridiag_solve_inplace(lg0, lg1, lrh, mloc, Dl, Ll)
 
 
 @njit
