@@ -73,8 +73,11 @@ Method [derived, docs/theory/representer.md].
    fixed (kernel ``local_murty``: the outside is condensed into the two end nodes once,
    then each pivot costs O(window), not O(N); block pivoting, then Murty's rule), and the
    exact ``pdas_iter`` re-checks the whole working set; persistent clusters get wider
-   windows, and the repair gives up after three rounds without progress or a work
-   budget of ~30N.  Once certified, points with :math:`|zₖ| > λ(1 + 1e-10)` (inside the 1e-9
+   windows, and the repair gives up after three rounds without progress or a pivoting
+   budget of ~30N.  It runs from the working set that (b) started from (the coarse
+   knots) before the fewest-violation set of (b), and each narrow window tries Murty's
+   rule from its current knots before block pivoting.  Once certified, points with
+   :math:`|zₖ| > λ(1 + 1e-10)` (inside the 1e-9
    tolerance) are repaired once more, and the certified working set nearer the box is
    kept, so that the knots are those of the exact solution (10⁶ uniform random points,
    10⁻¹λ_max: two same-sign pairs = 2 knots; the 1e-9 tolerance also admits a 3-knot fit).
@@ -439,6 +442,7 @@ def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000, best_out=None)
     sn = np.empty(N, np.int8)
     best, left, prev, mode = np.inf, patience, np.inf, 2
     best_s = s.copy()
+    start = s.copy()
     seen = set()
     for it in range(max_iter):
         nv = K.pdas_iter(D.xn, D.wn, D.yn, s, lam, u, z, J, sn, mode)
@@ -466,6 +470,19 @@ def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000, best_out=None)
         s, sn = sn, s
     if best_out is not None:
         best_out.append(best_s)
+    # the local repair starts from the working set given (on a multilevel level: the
+    # coarse knots, each within a few points of a fine one) before the fewest-violation
+    # set of the block pivoting: with tens of knot clusters the full exchange overshoots
+    # in some cluster at every iteration, so its fewest-violation set carries spurious
+    # same-sign knots that the windows then have to remove (10⁵ uniform points on width
+    # 16, noise 0.5, 10⁻²λ_max: from that set the repair failed and the continuation took
+    # 1100 fine solves; from the start, 25)
+    if start.any() and not np.array_equal(start, best_s):
+        _phase(f"block pivoting stalled at {best} KKT violations ({N} points): local repair "
+               f"from the start")
+        res = _local_repair(D, lam, start)
+        if res is not None:
+            return res
     _phase(f"block pivoting stalled at {best} KKT violations ({N} points): local repair")
     res = _local_repair(D, lam, best_s)
     if res is not None:
@@ -496,7 +513,11 @@ def _local_repair(D, lam, s, rounds=6, margin=64, work=5e6):
     sn = np.empty(N, np.int8)
     cert = None
     best_nv, worse = np.inf, 0
-    budget = 30.0 * N + 2e6       # pivots × window widths + the condensing passes
+    # pivots × window widths; the O(N) condensing pass of each window is not charged (it
+    # costs ~0.3 fine solve, and the windows of a round are at most 64 + N/2000): charged
+    # at N, 30 windows spent the whole budget, while a fit at 10⁻²λ_max on wide uniform
+    # data has a cluster of violations at each of its ~70 knots
+    budget = 30.0 * N + 2e6
     for r in range(rounds + 1):
         nv = K.pdas_iter(D.xn, D.wn, D.yn, s, lam, u, z, J, sn, 0)
         _iteration(r + 1, nv)
@@ -541,8 +562,21 @@ def _local_repair(D, lam, s, rounds=6, margin=64, work=5e6):
                 if cap < 1:
                     continue
                 before = s[lo:hi].copy()
-                st = K.local_murty(D.xn, D.wn, D.yn, s, lam, lo, hi, cap, 12, 0.1 * _POLISH)
-                budget -= N + wdt * (cap if st < 0 else st + 1)
+                st = -1
+                if mm == margin:
+                    # Murty's rule from the window's working set first, for two walks
+                    # across the window: from a working set near the solution it needs a
+                    # few pivots, while from the block pivoting's fewest-violation set it
+                    # can need 10⁴ (a same-sign pair 5 points apart: 6 pivots against
+                    # 23536 with 12 block pivots first)
+                    c0 = min(cap, 4 * wdt + 64)
+                    st = K.local_murty(D.xn, D.wn, D.yn, s, lam, lo, hi, c0, 0, 0.1 * _POLISH)
+                    budget -= wdt * (c0 if st < 0 else st + 1)
+                    if st < 0:
+                        s[lo:hi] = before
+                if st < 0:
+                    st = K.local_murty(D.xn, D.wn, D.yn, s, lam, lo, hi, cap, 12, 0.1 * _POLISH)
+                    budget -= wdt * (cap if st < 0 else st + 1)
                 if st >= 0:
                     break
                 s[lo:hi] = before  # unsolved with this outside: keep the window as it was
