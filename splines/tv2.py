@@ -424,7 +424,7 @@ def _interior_point(D, lam, max_iter=120, gap_targets=(1e-6, 1e-8, 1e-10, 1e-12,
     yield z, mu1, mu2
 
 
-def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000, best_out=None):
+def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000, best_out=None, repair_start=False):
     """Primal-dual active-set iterations with one entering knot per run of violators.
 
     ``s`` is the int8 working set of :func:`_kernels.pdas_iter`.  Each iteration solves
@@ -477,7 +477,7 @@ def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000, best_out=None)
     # same-sign knots that the windows then have to remove (10⁵ uniform points on width
     # 16, noise 0.5, 10⁻²λ_max: from that set the repair failed and the continuation took
     # 1100 fine solves; from the start, 25)
-    if start.any() and not np.array_equal(start, best_s):
+    if repair_start and start.any() and not np.array_equal(start, best_s):
         _phase(f"block pivoting stalled at {best} KKT violations ({N} points): local repair "
                f"from the start")
         res = _local_repair(D, lam, start)
@@ -518,6 +518,7 @@ def _local_repair(D, lam, s, rounds=6, margin=64, work=5e6):
     # at N, 30 windows spent the whole budget, while a fit at 10⁻²λ_max on wide uniform
     # data has a cluster of violations at each of its ~70 knots
     budget = 30.0 * N + 2e6
+    condense = 128                # windows per call (each one O(N) pass)
     for r in range(rounds + 1):
         nv = K.pdas_iter(D.xn, D.wn, D.yn, s, lam, u, z, J, sn, 0)
         _iteration(r + 1, nv)
@@ -546,7 +547,7 @@ def _local_repair(D, lam, s, rounds=6, margin=64, work=5e6):
         cut = np.flatnonzero(np.diff(viol) > 2 * m) + 1
         starts = viol[np.concatenate(([0], cut))]
         ends = viol[np.concatenate((cut - 1, [viol.size - 1]))]
-        if starts.size > 64 + N // 2000 or budget <= 0:
+        if starts.size > 64 + N // 2000 or budget <= 0 or condense <= 0:
             break
         # each window gets its share of the budget: a window whose sub-LCP cannot be solved
         # with the knots outside it fixed (a same-sign pair across two windows) must not
@@ -559,9 +560,10 @@ def _local_repair(D, lam, s, rounds=6, margin=64, work=5e6):
                 lo, hi = max(1, a - mm), min(N - 1, b + 1 + mm)
                 wdt = hi - lo
                 cap = int(min(50 * wdt + 2000, work / wdt, share / wdt))
-                if cap < 1:
+                if cap < 1 or condense <= 0:
                     continue
                 before = s[lo:hi].copy()
+                condense -= 1
                 st = -1
                 if mm == margin:
                     # Murty's rule from the window's working set first, for two walks
@@ -745,7 +747,7 @@ def _multilevel(D, lam, factor=8, coarse=4000, murty_iter=100):
         # 10⁻¹·⁵λ_max: 100 steps, 0.7 s, left 5·10⁴ violations where it started with one)
         mi = min(murty_iter, max(10, int(1.25e7) // L.N))
         best = []
-        res = _pdas(L, lam, s, murty_iter=mi, best_out=best)
+        res = _pdas(L, lam, s, murty_iter=mi, best_out=best, repair_start=True)
         if i == 0:
             return res
         s = np.zeros(levels[i - 1].N, np.int8)
