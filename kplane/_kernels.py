@@ -300,36 +300,57 @@ def _row_weights(u0, du, wf, K, L, idx, w, c):
         w₂ = max(σ, 0)²/(2wf)
 
     (they sum to 1).  Nodes outside the offset grid are left to the caller."""
-    hw = 0.5 * wf
+    # each footprint class is its own compiled loop: one function holding the three loops
+    # compiled to code 2.5-3x slower per row (measured on rows of 20 nodes)
     if wf == 0.0:
-        for l in range(L):
-            lo = min(max(u0 + l * du, -_U_MAX), _U_MAX)
-            fl = np.floor(lo)
-            idx[c, l] = int(fl)
-            a = lo - fl
-            w[c, 0, l] = 1.0 - a
-            w[c, 1, l] = a
+        _row_weights_hat(u0, du, L, idx, w, c)
     elif wf <= 1.0:
-        h2 = 0.5 / wf
-        for l in range(L):
-            lo = min(max(u0 + l * du - hw, -_U_MAX), _U_MAX)
-            fl = np.floor(lo)
-            idx[c, l] = int(fl)
-            a = lo - fl
-            sg = a + wf - 1.0
-            mn = min(sg, 0.0)
-            mp = max(sg, 0.0)
-            w[c, 0, l] = ((1.0 - a) * (1.0 - a) - mn * mn) * h2
-            w[c, 1, l] = (0.5 + sg - 0.5 * sg * abs(sg) - 0.5 * a * a) / wf
-            w[c, 2, l] = mp * mp * h2
+        _row_weights_narrow(u0, du, wf, L, idx, w, c)
     else:
-        for l in range(L):
-            lo = min(max(u0 + l * du - hw, -_U_MAX), _U_MAX)
-            fl = np.floor(lo)
-            idx[c, l] = int(fl)
-            for q in range(K):
-                x = lo - (fl + q)
-                w[c, q, l] = (_hat_integral(x + wf) - _hat_integral(x)) / wf
+        _row_weights_wide(u0, du, wf, K, L, idx, w, c)
+
+
+@njit
+def _row_weights_hat(u0, du, L, idx, w, c):
+    """:func:`_row_weights` for wf = 0 (the hat: linear interpolation)."""
+    for l in range(L):
+        lo = min(max(u0 + l * du, -_U_MAX), _U_MAX)
+        fl = np.floor(lo)
+        idx[c, l] = int(fl)
+        a = lo - fl
+        w[c, 0, l] = 1.0 - a
+        w[c, 1, l] = a
+
+
+@njit
+def _row_weights_narrow(u0, du, wf, L, idx, w, c):
+    """:func:`_row_weights` for 0 < wf <= 1 (the closed forms, three nodes)."""
+    hw = 0.5 * wf
+    h2 = 0.5 / wf
+    for l in range(L):
+        lo = min(max(u0 + l * du - hw, -_U_MAX), _U_MAX)
+        fl = np.floor(lo)
+        idx[c, l] = int(fl)
+        a = lo - fl
+        sg = a + wf - 1.0
+        mn = min(sg, 0.0)
+        mp = max(sg, 0.0)
+        w[c, 0, l] = ((1.0 - a) * (1.0 - a) - mn * mn) * h2
+        w[c, 1, l] = (0.5 + sg - 0.5 * sg * abs(sg) - 0.5 * a * a) / wf
+        w[c, 2, l] = mp * mp * h2
+
+
+@njit
+def _row_weights_wide(u0, du, wf, K, L, idx, w, c):
+    """:func:`_row_weights` for wf > 1 (Φ differences, K = ⌈wf⌉ + 2 nodes)."""
+    hw = 0.5 * wf
+    for l in range(L):
+        lo = min(max(u0 + l * du - hw, -_U_MAX), _U_MAX)
+        fl = np.floor(lo)
+        idx[c, l] = int(fl)
+        for q in range(K):
+            x = lo - (fl + q)
+            w[c, q, l] = (_hat_integral(x + wf) - _hat_integral(x)) / wf
 
 
 @njit(inline="always")
