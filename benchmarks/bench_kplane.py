@@ -15,7 +15,8 @@ What is measured (each case in its own subprocess):
   of frames in the same process; the ratio hyperplane / codimension-n throughput is the
   figure of merit (goal: within 3×).  Once with one thread (per core; CPU-time
   throughput, which a loaded machine inflates less than wall time) and once with all
-  cores (wall time).  Median of ``--repeats`` calls after a warm-up.
+  cores (wall time).  Median of ``--repeats`` calls after a warm-up, the codimension-n
+  and hyperplane calls alternating (both see the same load).
 * the README's first example, ``KPlaneTransform((64, 64, 64), 400, k=1, extent=4.0)``:
   wall time of forward and of inverse on all cores, their first calls (compilation or
   cache load included) and the maximum error of the reconstruction of e^{−|x|²}
@@ -79,20 +80,35 @@ def worker_case(d, k, side, frames, repeats, threads):
     from ridgekit.kplane import KPlaneTransform
 
     out = {}
+    ops = {}
     for kk, name in ((k, "codim"), (d - 1, "hyper")):
         R = KPlaneTransform((side,) * d, frames, k=kk, extent=4.0, rng=0)
         x = R.grid_points()
         f = np.exp(-(x ** 2).sum(-1))
         g = R.forward(f)
-        vd = side ** d * frames
-        for op, fn in (("forward", lambda: R.forward(f)), ("adjoint", lambda: R.adjoint(g)),
-                       ("inverse", lambda: R.inverse(g))):
-            wall, cpu = _timed(fn, repeats)
+        for op, fn in (("forward", lambda R=R, f=f: R.forward(f)), ("adjoint", lambda R=R, g=g: R.adjoint(g)),
+                       ("inverse", lambda R=R, g=g: R.inverse(g))):
+            ops[(name, op)] = fn
+        out[f"{name}_n"] = d - kk
+        out[f"{name}_T"] = R.n_offsets
+    vd = side ** d * frames
+    for op in ("forward", "adjoint", "inverse"):
+        # codimension-n and hyperplane calls alternate, so that both see the same load
+        pair = [ops[("codim", op)], ops[("hyper", op)]]
+        for fn in pair:
+            fn()
+        times = {0: ([], []), 1: ([], [])}
+        for _ in range(repeats):
+            for i, fn in enumerate(pair):
+                c0, t0 = time.process_time(), time.perf_counter()
+                fn()
+                times[i][0].append(time.perf_counter() - t0)
+                times[i][1].append(time.process_time() - c0)
+        for i, name in enumerate(("codim", "hyper")):
+            wall, cpu = _median(times[i][0]), _median(times[i][1])
             out[f"{name}_{op}_wall"] = wall
             out[f"{name}_{op}_cpu"] = cpu
             out[f"{name}_{op}_vd_per_s"] = vd / (cpu if threads == 1 else wall)
-        out[f"{name}_n"] = d - kk
-        out[f"{name}_T"] = R.n_offsets
     return out
 
 
@@ -162,7 +178,8 @@ def run(args):
          f"- Load average (1, 5, 15 min) before: {', '.join(f'{v:.2f}' for v in load_before)}; after: "
          f"{', '.join(f'{v:.2f}' for v in load_after)} on {os.cpu_count()} cores: the machine was shared "
          f"with other jobs (a load above ~2 means they took CPU time from this run).",
-         f"- Median of {args.repeats} calls after a warm-up. Per core: one thread, throughput from CPU "
+         f"- Median of {args.repeats} calls after a warm-up, codimension-n and hyperplane calls alternating. "
+         f"Per core: one thread, throughput from CPU "
          f"time; all cores: numba-parallel, throughput from wall time. Total {time.perf_counter() - start:.0f} s.",
          "", "| d | k (n) | grid × frames | threads | operation | codim-n throughput | hyperplane (k = d − 1) "
          "throughput | hyperplane / codim-n |", "|---|---|---|---|---|---|---|---|"]
