@@ -74,7 +74,7 @@ def test_radon_centre_rectangular(shape, dtype):
     assert np.std(np.argmax(sino, axis=0)) < 1e-6
 
 
-@pytest.mark.parametrize("size, theta, circle", itertools.product([16, 17], [0, 90], [False, True]))
+@pytest.mark.parametrize("size, theta, circle", list(itertools.product([16, 17], [0, 90], [False, True])))
 def test_iradon_centre_opposite_angles(size, theta, circle):
     # one projection with a single sample at the rotation centre: θ and θ + 180° give the
     # same reconstruction
