@@ -518,7 +518,7 @@ def _local_repair(D, lam, s, rounds=6, margin=64, work=5e6):
     # at N, 30 windows spent the whole budget, while a fit at 10⁻²λ_max on wide uniform
     # data has a cluster of violations at each of its ~70 knots
     budget = 30.0 * N + 2e6
-    condense = 128                # windows per call (each one O(N) pass)
+    condense = 128                # windows per call (each one or two O(N) condensing passes)
     for r in range(rounds + 1):
         nv = K.pdas_iter(D.xn, D.wn, D.yn, s, lam, u, z, J, sn, 0)
         _iteration(r + 1, nv)
