@@ -7,9 +7,12 @@ inversion formula), the Radon ramp being the case n = 1, k = d − 1.  Conventio
 
 Discretisation
 --------------
-Every filtered axis is zero-padded to P = max(64, 2^⌈log₂ 2T⌉) samples so that the
-periodic convolution of the DFT equals the linear one on the data (Kak & Slaney,
-*Principles of Computerized Tomographic Imaging*, 1988, Chap. 3).
+Every filtered axis is zero-padded to P ≥ max(64, 2T) samples so that the periodic
+convolution of the DFT equals the linear one on the data (Kak & Slaney, *Principles of
+Computerized Tomographic Imaging*, 1988, Chap. 3); P is the smallest even 5-smooth length
+(``scipy.fft.next_fast_len``), not the next power of two.  The padded transform is pruned:
+each axis is transformed only over the rows that are not all zero (forward) or that are
+kept after cropping (inverse), which is the same DFT to rounding.
 
 * n = 1, odd order k: the ramp :math:`|ω|` is the DFT of the band-limited spatial ramp kernel
   h(0) = 1/4, h(j) = −1/(πj)² for odd j, 0 for even j ≠ 0 (Kak & Slaney, Chap. 3,
@@ -40,18 +43,25 @@ FILTERS = ("ramp", "shepp-logan", "cosine", "hamming", "hann")
 
 
 def padded_length(size: int) -> int:
-    """Padded FFT length P = max(64, 2^⌈log₂(2·size)⌉) used for one filtered axis."""
+    """Padded FFT length P used for one filtered axis: the smallest even 5-smooth integer
+    ≥ max(64, 2·size) (≥ 2·size: linear, not circular, convolution on the data, Kak & Slaney
+    1988, Chap. 3; even: the layouts of the ramp kernel and of the windows assume a Nyquist bin)."""
     size = check_int(size, "size", minimum=1)
-    return max(64, int(2 ** np.ceil(np.log2(2 * size))))
+    P = _fft.next_fast_len(max(64, 2 * size), real=True)
+    while P % 2:
+        P = _fft.next_fast_len(P + 1, real=True)
+    return int(P)
 
 
 def _ramp_1d(P: int) -> np.ndarray:
     """Band-limited ramp :math:`|ω|` (ω in radians per sample) on the DFT grid of length P,
     from the spatial kernel of Kak & Slaney (1988), Chap. 3, Eq. 61."""
-    j = np.concatenate((np.arange(1, P // 2 + 1, 2), np.arange(P // 2 - 1, 0, -2)))
+    # laid out by the periodic distance min(m, P − m): odd distances sit at odd m for any
+    # even P (also P ≡ 2 mod 4, which fast lengths give)
+    dist = np.minimum(np.arange(P), P - np.arange(P))
     kernel = np.zeros(P)
     kernel[0] = 0.25
-    kernel[1::2] = -1.0 / (np.pi * j) ** 2
+    kernel[1::2] = -1.0 / (np.pi * dist[1::2]) ** 2
     # DFT of the sampled kernel is |f| in cycles/sample times 2; |ω| = 2π|f| = π · that
     return np.pi * 2.0 * np.real(_fft.fft(kernel))
 
@@ -159,11 +169,16 @@ def fourier_filter(g, spacing: float, *, order: int, n_axes: int = 1,
     chunk = max(1, int(2 ** 28 // (16 * (P // 2 + 1) * P ** (n_axes - 1))))
     crop = (slice(None),) + (slice(0, T),) * n_axes
     for lo in range(0, flat.shape[0], chunk):
-        block = flat[lo:lo + chunk]
-        G = _fft.rfftn(block, s=(P,) * n_axes, axes=axes, workers=-1)
+        # rfftn/irfftn with s=(P,)*n, pruned: the zero rows of the padding are not transformed
+        # forward, the rows cropped away are not transformed back
+        G = _fft.rfft(flat[lo:lo + chunk], n=P, axis=-1, workers=-1)
+        for ax in axes[-2::-1]:
+            G = _fft.fft(G, n=P, axis=ax, workers=-1, overwrite_x=True)
         with np.errstate(over="ignore", invalid="ignore"):
             G *= half
-        out[lo:lo + chunk] = _fft.irfftn(G, s=(P,) * n_axes, axes=axes, workers=-1)[crop]
+        for ax in axes[:-1]:
+            G = _fft.ifft(G, axis=ax, workers=-1, overwrite_x=True)[(slice(None),) * ax + (slice(0, T),)]
+        out[lo:lo + chunk] = _fft.irfft(G, n=P, axis=-1, workers=-1)[crop]
     if not np.all(np.isfinite(out)):
         raise ValueError(f"g: the filtered data overflow float64 (max |g| = {float(np.max(np.abs(g))):.3g}, "
                          f"spacing {spacing:g}); rescale g or the spacing")
