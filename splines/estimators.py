@@ -2,7 +2,7 @@
 known Besov smoothness, for the noise-level-aware rates of arXiv 2502.17671.
 
 The paper's estimator is a piecewise-polynomial hard-thresholding scheme (no wavelets,
-[secondary]: sciencestack.ai summary; its definition could not be read).  Here the issue's
+[secondary]: sciencestack.ai summary; its definition could not be read).  Here a standard
 alternative is implemented: hard thresholding of orthonormal wavelet coefficients
 (Donoho & Johnstone 1994; Donoho, Johnstone, Kerkyacharian, Picard 1995/96), periodic
 setting, PyWavelets for the transform.

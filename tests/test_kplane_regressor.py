@@ -77,7 +77,7 @@ def test_bad_data(rng):
 
 @pytest.mark.slow
 def test_planted_multi_index_d5():
-    """The issue's demonstration at full size: d = 5, n = 2, noise 0.05."""
+    """The multi-index demonstration at full size: d = 5, n = 2, noise 0.05."""
     rng = np.random.default_rng(5)
     Th0 = stiefel_sample(5, 2, 1, rng=rng)[0]
     X = rng.standard_normal((400, 5))

@@ -377,7 +377,7 @@ def _study_checks(st, it, quick):
     ratio = st["n_train"] / st["distilled_points"]
     checks.append(bound_check(
         f"{t}: distinct training points, IMP loop / distilled-IMP loop", ratio, 50.0, ">=",
-        oracle="issue target: ≥ 50× fewer (paper: 150× on CIFAR-10)",
+        oracle="target of this reproduction: ≥ 50× fewer (paper: 150× on CIFAR-10)",
         reason="counts of the two inner training sets"))
     gap, z = _gap_z(st)
     n = len(st["accuracy"][st["methods"][0]])
