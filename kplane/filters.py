@@ -53,6 +53,11 @@ def padded_length(size: int) -> int:
     return int(P)
 
 
+def _power_of_two_length(size: int) -> int:
+    """scikit-image's padded length for a filtered axis: max(64, 2^⌈log₂ 2·size⌉)."""
+    return max(64, 1 << (2 * size - 1).bit_length())
+
+
 def _ramp_1d(P: int) -> np.ndarray:
     """Band-limited ramp :math:`|ω|` (ω in radians per sample) on the DFT grid of length P,
     from the spatial kernel of Kak & Slaney (1988), Chap. 3, Eq. 61."""
@@ -158,7 +163,11 @@ def fourier_filter(g, spacing: float, *, order: int, n_axes: int = 1,
     T = g.shape[-1]
     if any(s != T for s in g.shape[g.ndim - n_axes:]):
         raise ValueError(f"the last {n_axes} axes of g must have equal lengths, got shape {g.shape}")
-    P = padded_length(T)
+    # the apodising windows (shepp-logan, cosine, hamming, hann) are defined on the padded DFT
+    # grid, so their result depends on P: they keep scikit-image's length, the next power of
+    # two ≥ max(64, 2T), and the 2-D iradon equals scikit-image's to rounding; the plain ramp
+    # takes the fast length (for n = 1 it is the same filter on any even P ≥ 2T − 1)
+    P = padded_length(T) if filter_name == "ramp" else _power_of_two_length(T)
     mult = filter_multiplier(P, spacing, order=order, n_axes=n_axes, filter_name=filter_name)
     half = mult[..., : P // 2 + 1]
     lead = g.shape[: g.ndim - n_axes]
