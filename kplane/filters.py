@@ -45,7 +45,9 @@ FILTERS = ("ramp", "shepp-logan", "cosine", "hamming", "hann")
 def padded_length(size: int) -> int:
     """Padded FFT length P used for one filtered axis: the smallest even 5-smooth integer
     ≥ max(64, 2·size) (≥ 2·size: linear, not circular, convolution on the data, Kak & Slaney
-    1988, Chap. 3; even: the layouts of the ramp kernel and of the windows assume a Nyquist bin)."""
+    1988, Chap. 3; even: the layouts of the ramp kernel and of the windows assume a Nyquist bin).
+    It is the length of the plain ramp filter; the windowed filters keep scikit-image's
+    power-of-two length (see :func:`fourier_filter`)."""
     size = check_int(size, "size", minimum=1)
     P = _fft.next_fast_len(max(64, 2 * size), real=True)
     while P % 2:
