@@ -62,6 +62,16 @@ def _fmt_t(s):
     return f"{s:.2f} s" if s >= 0.1 else f"{1e3 * s:.1f} ms"
 
 
+def _worker_cpu(client):
+    """Sum over the workers of their processes' CPU time (s)."""
+    return sum(client.run(time.process_time).values())
+
+
+def _share(cpu, wall, n):
+    """CPU time / (wall time × cores used): 1.0 when every worker kept its core busy."""
+    return f"{cpu / (wall * n):.2f}" if wall > 0 else "—"
+
+
 def _cluster(n_workers):
     from distributed import Client, LocalCluster
 
@@ -85,15 +95,15 @@ def bench_transform(N, M, block_size, workers, rows, repeats=1):
     for threads in (1, numba.config.NUMBA_NUM_THREADS):
         numba.set_num_threads(threads)
         R.forward(f)  # first call (kernels loaded, footprints cached) not timed
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         g = R.forward(f)
-        tf = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        tf, cf = time.perf_counter() - t0, time.process_time() - c0
+        c0, t0 = time.process_time(), time.perf_counter()
         a = R.adjoint(g)
-        ta = time.perf_counter() - t0
+        ta, ca = time.perf_counter() - t0, time.process_time() - c0
         ref[threads] = (tf, ta)
         rows.append([f"this process, numba {threads} thread(s)", _fmt_t(tf), "—", "—", _fmt_t(ta), "—", "—",
-                     "—", "reference"])
+                     "—", f"{_share(cf, tf, threads)} / {_share(ca, ta, threads)}", "reference"])
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     gmax = np.abs(g).max(axis=1)
     bound = 2 * R.m * np.finfo(float).eps * float(R.weights @ gmax)
@@ -105,6 +115,7 @@ def bench_transform(N, M, block_size, workers, rows, repeats=1):
             client.scatter(f, broadcast=True, hash=False)
             t_scatter = time.perf_counter() - t0
             # forward: blocks computed and kept on the workers, then gathered
+            c0 = _worker_cpu(client)
             t0 = time.perf_counter()
             gd = R.forward(f, client=client, block_size=block_size)
             gd = gd.persist()
@@ -112,6 +123,7 @@ def bench_transform(N, M, block_size, workers, rows, repeats=1):
 
             wait(gd)
             t_fwd = time.perf_counter() - t0
+            share_f = _share(_worker_cpu(client) - c0, t_fwd, nw)
             t0 = time.perf_counter()
             gn = gd.compute()
             t_gather = time.perf_counter() - t0
@@ -119,12 +131,14 @@ def bench_transform(N, M, block_size, workers, rows, repeats=1):
             # backprojection: partial volumes per block, then the tree-sum (timed apart)
             tpl = client.scatter(R, broadcast=True, hash=False)
             bounds = D.block_bounds(R.m, block_size)
+            c0 = _worker_cpu(client)
             t0 = time.perf_counter()
             blocks = client.scatter([g[lo:hi] for lo, hi in bounds], hash=False)
             parts = [client.submit(D._adjoint_block, tpl, b, lo, hi, None, None, pure=False)
                      for b, (lo, hi) in zip(blocks, bounds)]
             wait(parts)
             t_parts = time.perf_counter() - t0
+            share_a = _share(_worker_cpu(client) - c0, t_parts, nw)
             t0 = time.perf_counter()
             while len(parts) > 1:
                 nxt = [client.submit(D._add, parts[i], parts[i + 1], pure=False) for i in range(0, len(parts) - 1, 2)]
@@ -143,6 +157,7 @@ def bench_transform(N, M, block_size, workers, rows, repeats=1):
             err = max(err, float(np.abs(ad2 - a).max()))
             rows.append([f"{nw} worker(s) × 1 thread", _fmt_t(t_fwd + t_gather), _fmt_t(t_scatter),
                          _fmt_t(t_gather), _fmt_t(t_adj), _fmt_t(t_parts), _fmt_t(t_tree), _fmt_t(t_gather_a),
+                         f"{share_f} / {share_a}",
                          f"forward identical: {exact}; adjoint max diff {err:.2g} (bound {bound:.2g})"])
         finally:
             client.close()
@@ -197,7 +212,7 @@ def bench_sweep(tasks_spec, workers, rows):
     try:
         import torch  # noqa: F401
     except ImportError:
-        rows.append(["(torch not installed: sweep skipped)", "", "", ""])
+        rows.append(["(torch not installed: sweep skipped)", "", "", "", ""])
         return
     from ridgekit.gallery.flat_minima import fig2_task
     from ridgekit.sweep import grid, run_sweep
@@ -208,18 +223,23 @@ def bench_sweep(tasks_spec, workers, rows):
         import torch
 
         torch.set_num_threads(1)
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         serial = run_sweep(fig2_task, tasks, os.path.join(tmp, "serial"), progress=False)
-        rows.append(["this process (serial, torch 1 thread)", len(tasks), _fmt_t(time.perf_counter() - t0), "—"])
+        t = time.perf_counter() - t0
+        rows.append(["this process (serial, torch 1 thread)", len(tasks), _fmt_t(t),
+                     _share(time.process_time() - c0, t, 1), "—"])
         for nw in workers:
             cluster, client = _cluster(nw)
             try:
                 client.run(lambda: __import__("ridgekit.nets.torch"))
+                c0 = _worker_cpu(client)
                 t0 = time.perf_counter()
                 res = run_sweep(fig2_task, tasks, os.path.join(tmp, f"w{nw}"), scheduler=client, progress=False)
                 t = time.perf_counter() - t0
+                share = _share(_worker_cpu(client) - c0, t, nw)
                 same = all(a["mse_gd"] == b["mse_gd"] and a["mse_wd"] == b["mse_wd"] for a, b in zip(res, serial))
-                rows.append([f"{nw} worker(s) × 1 thread", len(tasks), _fmt_t(t), f"same MSEs as serial: {same}"])
+                rows.append([f"{nw} worker(s) × 1 thread", len(tasks), _fmt_t(t), share,
+                             f"same MSEs as serial: {same}"])
             finally:
                 client.close()
                 cluster.close()
@@ -265,7 +285,8 @@ def main(argv=None):
         out.append(f"3-D Radon transform, {N}³ volume, {M} directions, block size {b} "
                    f"({-(-M // b)} blocks):\n\n" + _table(
                        ["where", "forward (total)", "scatter volume", "gather sinogram", "backprojection (total)",
-                        "partial volumes", "tree-sum", "gather volume", "check"], rows))
+                        "partial volumes", "tree-sum", "gather volume", "CPU share (fwd / partials)", "check"],
+                       rows))
         print(out[-1] + "\n", flush=True)
     if "memory" not in skip:
         rows = []
@@ -278,12 +299,12 @@ def main(argv=None):
         print(out[-1] + "\n", flush=True)
     if "sweep" not in skip:
         rows = []
-        spec = dict(d=[1, 2, 3], n=[32, 64], seeds=[2], width_factor=[2], epochs=[150 if args.quick else 400],
+        spec = dict(d=[1, 2, 3], n=[32, 64], seeds=[2], width_factor=[2], epochs=[150 if args.quick else 4000],
                     n_test=[500], dtype=["float32"], device=["cpu"], check_bound=[False])
         bench_sweep(spec, (1, 2), rows)
         out.append("Flat-minima sweep (Fig. 2 task of arXiv 2506.20779: d ∈ {1, 2, 3}, n ∈ {32, 64}, 2 seeds, "
                    f"width 2n, {spec['epochs'][0]} GD steps; one task per (d, n)):\n\n"
-                   + _table(["where", "tasks", "time", "check"], rows))
+                   + _table(["where", "tasks", "time", "CPU share", "check"], rows))
         print(out[-1] + "\n", flush=True)
     lines.append(f"- Load average (1, 5, 15 min) before: {load0}; after: {_load()}. "
                  f"Total {time.perf_counter() - t_start:.0f} s.")
