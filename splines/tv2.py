@@ -70,13 +70,16 @@ Method [derived, docs/theory/representer.md].
    violations come in a few clusters (a same-sign knot pair that has to walk hundreds
    of points, knots that cycle with a neighbour).  Each cluster's window (±64·4^round
    points) is solved as the principal sub-LCP of its indices with the knots outside
-   fixed (kernel ``local_murty``: the outside is condensed into the two end nodes once,
-   then each pivot costs O(window), not O(N); block pivoting, then Murty's rule), and the
+   fixed (kernel ``sweep_repair``: the outside of every window is condensed into its two
+   end nodes by one running forward elimination and one backward pass, O(N) for all the
+   windows of a round, then each step costs O(window), not O(N); a primal active-set
+   method on the window's dual box QP, which decreases the dual objective at every step
+   and so needs no anti-cycling rule, then block pivoting and Murty's rule), and the
    exact ``pdas_iter`` re-checks the whole working set; persistent clusters get wider
-   windows, and the repair gives up after three rounds without progress or a pivoting
+   windows, and the repair gives up after five rounds without progress or a pivoting
    budget of ~30N.  It runs from the working set that (b) started from (the coarse
-   knots) before the fewest-violation set of (b), and each narrow window tries Murty's
-   rule from its current knots before block pivoting.  Once certified, points with
+   knots) before the fewest-violation set of (b); clusters of violations wider than
+   2¹⁴ points are skipped (not a local defect).  Once certified, points with
    :math:`|zₖ| > λ(1 + 1e-10)` (inside the 1e-9
    tolerance) are repaired once more, and the certified working set nearer the box is
    kept, so that the knots are those of the exact solution (10⁶ uniform random points,
@@ -502,9 +505,10 @@ def _local_repair(D, lam, s, rounds=6, margin=64, work=5e6):
     The violations left when the block pivoting stalls come in a few clusters (a
     same-sign knot pair that has to walk along the data, a knot that cycles with its
     neighbour).  Each cluster, widened by ``margin``·4^round points on both sides, is
-    solved as the principal sub-LCP of its window (:func:`_kernels.local_murty`: the
-    knots outside stay fixed, one O(N) pass to condense them, then O(window) per pivot),
-    and the whole working set is re-checked by the exact :func:`_kernels.pdas_iter`;
+    solved as the principal sub-LCP of its window (:func:`_kernels.sweep_repair`: the
+    knots outside stay fixed, one O(N) sweep condenses the outsides of all the windows of
+    a round, then O(window) per step of a primal active-set method, block pivoting or
+    Murty's rule), and the whole working set is re-checked by the exact :func:`_kernels.pdas_iter`;
     clusters that persist get wider windows.  Returns the certified result or None.
     """
     N = D.N
@@ -513,12 +517,10 @@ def _local_repair(D, lam, s, rounds=6, margin=64, work=5e6):
     sn = np.empty(N, np.int8)
     cert = None
     best_nv, worse = np.inf, 0
-    # pivots × window widths; the O(N) condensing pass of each window is not charged (it
-    # costs ~0.3 fine solve, and the windows of a round are at most 64 + N/2000): charged
-    # at N, 30 windows spent the whole budget, while a fit at 10⁻²λ_max on wide uniform
-    # data has a cluster of violations at each of its ~70 knots
+    # pivots × window widths (the condensing of the outside is one O(N) sweep per round
+    # for all windows, :func:`_kernels.sweep_repair`, and is not charged: a fit at
+    # 10⁻⁸λ_max on wide noisy uniform data has thousands of clusters of violations)
     budget = 30.0 * N + 2e6
-    condense = 128                # windows per call (each one or two O(N) condensing passes)
     for r in range(rounds + 1):
         nv = K.pdas_iter(D.xn, D.wn, D.yn, s, lam, u, z, J, sn, 0)
         _iteration(r + 1, nv)
@@ -545,43 +547,25 @@ def _local_repair(D, lam, s, rounds=6, margin=64, work=5e6):
             viol = np.flatnonzero(sn != s)
         m = margin * 4 ** r
         cut = np.flatnonzero(np.diff(viol) > 2 * m) + 1
-        starts = viol[np.concatenate(([0], cut))]
-        ends = viol[np.concatenate((cut - 1, [viol.size - 1]))]
-        if starts.size > 64 + N // 2000 or budget <= 0 or condense <= 0:
+        starts = viol[np.concatenate(([0], cut))].astype(np.int64)
+        ends = viol[np.concatenate((cut - 1, [viol.size - 1]))].astype(np.int64)
+        # a cluster spanning more than 2¹⁴ points is not a local defect (10⁶ uniform points
+        # on width 16, noise 2, 10⁻⁸λ_max: the coarse knots leave 3·10⁵ violators, one
+        # cluster over the whole data): its window would be a global solve
+        small = ends - starts <= 1 << 14
+        starts, ends = starts[small], ends[small]
+        if budget <= 0 or starts.size == 0:
             break
-        # each window gets its share of the budget: a window whose sub-LCP cannot be solved
-        # with the knots outside it fixed (a same-sign pair across two windows) must not
-        # starve the window that holds the missing knot
-        share = budget / starts.size
-        for a, b in zip(starts.tolist(), ends.tolist()):
-            # the narrowest window first (a violation left by a wide window is often a
-            # local one), then the round's width
-            for mm in ((margin, m) if m > margin else (m,)):
-                lo, hi = max(1, a - mm), min(N - 1, b + 1 + mm)
-                wdt = hi - lo
-                cap = int(min(50 * wdt + 2000, work / wdt, share / wdt))
-                if cap < 1 or condense <= 0:
-                    continue
-                before = s[lo:hi].copy()
-                condense -= 1
-                st = -1
-                if mm == margin:
-                    # Murty's rule from the window's working set first, for two walks
-                    # across the window: from a working set near the solution it needs a
-                    # few pivots, while from the block pivoting's fewest-violation set it
-                    # can need 10⁴ (a same-sign pair 5 points apart: 6 pivots against
-                    # 23536 with 12 block pivots first)
-                    c0 = min(cap, 4 * wdt + 64)
-                    st = K.local_murty(D.xn, D.wn, D.yn, s, lam, lo, hi, c0, 0, 0.1 * _POLISH)
-                    budget -= wdt * (c0 if st < 0 else st + 1)
-                    if st < 0:
-                        s[lo:hi] = before
-                if st < 0:
-                    st = K.local_murty(D.xn, D.wn, D.yn, s, lam, lo, hi, cap, 12, 0.1 * _POLISH)
-                    budget -= wdt * (cap if st < 0 else st + 1)
-                if st >= 0:
-                    break
-                s[lo:hi] = before  # unsolved with this outside: keep the window as it was
+        # each window gets its share of the budget (a window whose sub-LCP cannot be solved
+        # with the knots outside it fixed, e.g. one knot of a same-sign pair that lies in
+        # the next window, must not starve the window that holds the missing knot), a
+        # failed window is restored, and the narrowest window is tried first: Murty's rule
+        # from the window's working set for two walks across it (from a working set near
+        # the solution it needs a few pivots, while from the block pivoting's
+        # fewest-violation set it can need 10⁴: a same-sign pair 5 points apart, 6 pivots
+        # against 23536 with 12 block pivots first), then block pivoting and Murty's rule
+        budget = K.sweep_repair(D.xn, D.wn, D.yn, s, lam, starts, ends, margin, m, budget, work,
+                                0.1 * _POLISH)
     return cert
 
 

@@ -288,6 +288,39 @@ def test_local_window_solve_matches_global(seed, e):
         np.testing.assert_array_equal(s, s_ref)
 
 
+@pytest.mark.parametrize("seed,e", [(0, 1), (1, 3), (2, 2), (3, 6)])
+def test_sweep_repair_matches_global(seed, e):
+    # the one-sweep repair (all windows' outsides condensed by one running forward
+    # elimination and one backward pass): clearing several windows of the exact working set
+    # and repairing them in one sweep gives back the exact knots, and the same working set
+    # as repairing them one at a time with local_murty (outside condensed per window)
+    from ridgekit.splines import _kernels as K
+    from ridgekit.splines import tv2 as T
+    rng = np.random.default_rng(seed)
+    N = 3000
+    x = rng.uniform(0, 1, N)
+    y = np.sin(8 * x) + 0.1 * rng.standard_normal(N)
+    D = T._Data(x, y, None)
+    lam = D.lam_n(lambda_max(x, y) * 10.0 ** -e)
+    u, knots, jumps, z = T._solve(D, lam)
+    s_ref = np.zeros(N, np.int8)
+    s_ref[knots] = np.sign(z[knots - 1]).astype(np.int8)
+    wins = [(1, 200), (400, 600), (1000, 1400), (2500, N - 1)]
+    s = s_ref.copy()
+    for lo, hi in wins:
+        s[lo:hi] = 0
+    s_seq = s.copy()
+    for lo, hi in wins:
+        assert K.local_murty(D.xn, D.wn, D.yn, s_seq, lam, lo, hi, 100000, 12, 0.0) >= 0
+    # clusters [lo + m, hi − 1 − m] with windows of half-width m = 0 (no narrow window)
+    starts = np.array([lo for lo, hi in wins], np.int64)
+    ends = np.array([hi - 1 for lo, hi in wins], np.int64)
+    left = K.sweep_repair(D.xn, D.wn, D.yn, s, lam, starts, ends, 0, 0, 1e12, 1e12, 0.0)
+    assert left < 1e12
+    np.testing.assert_array_equal(s_seq, s_ref)
+    np.testing.assert_array_equal(s, s_ref)
+
+
 def _kkt_violations(x, y, lam):
     """Exact KKT check of the solver's working set (the certificate of the module
     docstring): |zₖ| ≤ λ(1 + 1e-9) + rounding off the knots, sₖJₖ ≥ −rounding on them."""
