@@ -77,8 +77,8 @@ Method [derived, docs/theory/representer.md].
    and so needs no anti-cycling rule, then block pivoting and Murty's rule), and the
    exact ``pdas_iter`` re-checks the whole working set; persistent clusters get wider
    windows, and the repair gives up after five rounds without progress or a pivoting
-   budget of ~30N.  It runs from the working set that (b) started from (the coarse
-   knots) before the fewest-violation set of (b); clusters of violations wider than
+   budget of ~30N.  It runs from the fewest-violation set of (b), then from the working
+   set that (b) started from (the coarse knots); clusters of violations wider than
    2¹⁴ points are skipped (not a local defect).  Once certified, points with
    :math:`|zₖ| > λ(1 + 1e-10)` (inside the 1e-9
    tolerance) are repaired once more, and the certified working set nearer the box is
@@ -473,23 +473,25 @@ def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000, best_out=None,
         s, sn = sn, s
     if best_out is not None:
         best_out.append(best_s)
-    # the local repair starts from the working set given (on a multilevel level: the
-    # coarse knots, each within a few points of a fine one) before the fewest-violation
-    # set of the block pivoting: with tens of knot clusters the full exchange overshoots
-    # in some cluster at every iteration, so its fewest-violation set carries spurious
-    # same-sign knots that the windows then have to remove (10⁵ uniform points on width
-    # 16, noise 0.5, 10⁻²λ_max: from that set the repair failed and the continuation took
-    # 1100 fine solves; from the start, 25)
+    # the local repair starts from the fewest-violation set of the block pivoting, then
+    # (on a multilevel level) from the working set given, the coarse knots.  With tens of
+    # knot clusters the full exchange overshoots in some cluster at every iteration, so
+    # the fewest-violation set can carry spurious same-sign knots; Murty's rule needed up
+    # to 10⁴–10⁵ pivots in a window to remove them (10⁵ uniform points on width 16, noise
+    # 0.5, 10⁻²λ_max: that repair failed and the continuation took 1100 fine solves), the
+    # primal active-set window solver a few steps (10 fine solves in all).  From the start,
+    # the coarse knots can leave violations everywhere (3·10⁵ at 10⁶ points, width 16,
+    # noise 2, 10⁻⁸λ_max), so it comes second
+    _phase(f"block pivoting stalled at {best} KKT violations ({N} points): local repair")
+    res = _local_repair(D, lam, best_s)
+    if res is not None:
+        return res
     if repair_start and start.any() and not np.array_equal(start, best_s):
         _phase(f"block pivoting stalled at {best} KKT violations ({N} points): local repair "
                f"from the start")
         res = _local_repair(D, lam, start)
         if res is not None:
             return res
-    _phase(f"block pivoting stalled at {best} KKT violations ({N} points): local repair")
-    res = _local_repair(D, lam, best_s)
-    if res is not None:
-        return res
     _phase(f"adjacent pivoting ({N} points)")
     res = _adjacent_pivoting(D, lam, best_s, 4 * patience + 300)
     if res is not None:
@@ -731,7 +733,10 @@ def _multilevel(D, lam, factor=8, coarse=4000, murty_iter=100):
         # 10⁻¹·⁵λ_max: 100 steps, 0.7 s, left 5·10⁴ violations where it started with one)
         mi = min(murty_iter, max(10, int(1.25e7) // L.N))
         best = []
-        res = _pdas(L, lam, s, murty_iter=mi, best_out=best, repair_start=True)
+        # a short patience: once the block pivoting stops improving, the windowed repair
+        # (O(N) per round) finishes it (10⁶ points, width 16, noise 2, 10⁻⁸λ_max: 12 fine
+        # solves of patience were 0.5 s of the 2.7 s)
+        res = _pdas(L, lam, s, patience=4, murty_iter=mi, best_out=best, repair_start=True)
         if i == 0:
             return res
         s = np.zeros(levels[i - 1].N, np.int8)
