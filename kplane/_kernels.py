@@ -709,6 +709,64 @@ def _splat_run_33(f, r, scale, T, idx, w, l0, l1, o):
 
 
 @njit
+def _splat_run_33x2(f, r, scale, T, idx, w, idxb, wb, l0, l1, o, ob):
+    """:func:`_splat_run_33` for rows r (into o) and r + 1 (into ob) at once.
+
+    Neighbouring voxels of one row share most of their 3 × 3 nodes, so one row's splat is
+    a chain of dependent read-modify-writes; two rows written to two different output
+    rows are two independent chains.  Per voxel the arithmetic is that of
+    :func:`_splat_run_33`."""
+    one = np.uint64(1)
+    two = np.uint64(2)
+    Tu = np.uint64(T)
+    fa = f[r]
+    fb = f[r + 1]
+    for l in range(l0, l1):
+        va = fa[l]
+        vb = fb[l]
+        if va == 0.0 and vb == 0.0:
+            continue
+        sa = scale * va
+        sb = scale * vb
+        a0 = w[1, 0, l]
+        a1 = w[1, 1, l]
+        a2 = w[1, 2, l]
+        c0 = wb[1, 0, l]
+        c1 = wb[1, 1, l]
+        c2 = wb[1, 2, l]
+        x0 = sa * w[0, 0, l]
+        x1 = sa * w[0, 1, l]
+        x2 = sa * w[0, 2, l]
+        y0 = sb * wb[0, 0, l]
+        y1 = sb * wb[0, 1, l]
+        y2 = sb * wb[0, 2, l]
+        p = np.uint64(idx[0, l] * T + idx[1, l])
+        q = np.uint64(idxb[0, l] * T + idxb[1, l])
+        o[p] += x0 * a0
+        ob[q] += y0 * c0
+        o[p + one] += x0 * a1
+        ob[q + one] += y0 * c1
+        o[p + two] += x0 * a2
+        ob[q + two] += y0 * c2
+        p += Tu
+        q += Tu
+        o[p] += x1 * a0
+        ob[q] += y1 * c0
+        o[p + one] += x1 * a1
+        ob[q + one] += y1 * c1
+        o[p + two] += x1 * a2
+        ob[q + two] += y1 * c2
+        p += Tu
+        q += Tu
+        o[p] += x2 * a0
+        ob[q] += y2 * c0
+        o[p + one] += x2 * a1
+        ob[q + one] += y2 * c1
+        o[p + two] += x2 * a2
+        ob[q + two] += y2 * c2
+
+
+@njit
 def _splat_run_22(f, r, scale, T, idx, w, l0, l1, o):
     """Splat voxels l0..l1−1 of row r, 2 × 2 nodes each (hat), all inside the offset grid."""
     one = np.uint64(1)
@@ -766,8 +824,11 @@ def _gather_run_22(gj, wj, T, idx, w, l0, l1, orow):
 @pjit
 def splat_grid_2(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
     """:func:`splat_grid_n` for n = 2 (X-ray transform in ℝ³, 2-planes in ℝ⁴): the same
-    weights and sums, with the 3 × 3 (footprints up to one offset step) and 2 × 2 (hat)
-    tensor products inside the offset grid unrolled over runs of voxels."""
+    weights, with the 3 × 3 (footprints up to one offset step) and 2 × 2 (hat) tensor
+    products inside the offset grid unrolled over runs of voxels.  With 3 × 3 footprints
+    the rows are taken in pairs: even rows are summed into ``out[j]``, odd rows into a
+    second buffer added to it when the frame is done (:func:`_splat_run_33x2`), so the
+    sums are those of :func:`splat_grid_n` in another order (equal to rounding)."""
     m = frames.shape[0]
     d = shape.shape[0]
     L = shape[d - 1]
@@ -781,8 +842,38 @@ def splat_grid_2(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
         k0 = K[0]
         k1 = K[1]
         fast = (k0 == 3 and k1 == 3) or (k0 == 2 and k1 == 2)
-        for r in range(rows):
-            _row_base(r, shape, origin, h, frames[j], base)
+        r = 0
+        if k0 == 3 and k1 == 3 and rows >= 2:
+            idxb, wb = _tensor_scratch(2, L, fw[j].max())[:2]
+            ob = np.zeros_like(o)
+            while r + 2 <= rows:
+                _row_base(r, shape, origin, h, frames[j], base)
+                _row_weights((base[0] - t0) / ht, du[0], fw[j, 0], k0, L, idx, w, 0)
+                _row_weights((base[1] - t0) / ht, du[1], fw[j, 1], k1, L, idx, w, 1)
+                _row_base(r + 1, shape, origin, h, frames[j], base)
+                _row_weights((base[0] - t0) / ht, du[0], fw[j, 0], k0, L, idxb, wb, 0)
+                _row_weights((base[1] - t0) / ht, du[1], fw[j, 1], k1, L, idxb, wb, 1)
+                l = 0
+                while l < L:
+                    ina = _inside_2(idx, l, k0, k1, T)
+                    inb = _inside_2(idxb, l, k0, k1, T)
+                    if ina and inb:
+                        e = min(_run_end_2(idx, l, L, k0, k1, T), _run_end_2(idxb, l, L, k0, k1, T))
+                        _splat_run_33x2(f, r, scale, T, idx, w, idxb, wb, l, e, o, ob)
+                        l = e
+                    else:
+                        v = f[r, l]
+                        if v != 0.0:
+                            _splat_tensor(scale * v, idx, w, K, l, T, o, pos)
+                        v = f[r + 1, l]
+                        if v != 0.0:
+                            _splat_tensor(scale * v, idxb, wb, K, l, T, ob, pos)
+                        l += 1
+                r += 2
+            for i in range(o.shape[0]):
+                o[i] += ob[i]
+        for rr in range(r, rows):
+            _row_base(rr, shape, origin, h, frames[j], base)
             _row_weights((base[0] - t0) / ht, du[0], fw[j, 0], k0, L, idx, w, 0)
             _row_weights((base[1] - t0) / ht, du[1], fw[j, 1], k1, L, idx, w, 1)
             l = 0
@@ -790,12 +881,12 @@ def splat_grid_2(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
                 if fast and _inside_2(idx, l, k0, k1, T):
                     e = _run_end_2(idx, l, L, k0, k1, T)
                     if k0 == 3:
-                        _splat_run_33(f, r, scale, T, idx, w, l, e, o)
+                        _splat_run_33(f, rr, scale, T, idx, w, l, e, o)
                     else:
-                        _splat_run_22(f, r, scale, T, idx, w, l, e, o)
+                        _splat_run_22(f, rr, scale, T, idx, w, l, e, o)
                     l = e
                 else:
-                    v = f[r, l]
+                    v = f[rr, l]
                     if v != 0.0:
                         _splat_tensor(scale * v, idx, w, K, l, T, o, pos)
                     l += 1
