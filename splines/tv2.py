@@ -427,7 +427,8 @@ def _interior_point(D, lam, max_iter=120, gap_targets=(1e-6, 1e-8, 1e-10, 1e-12,
     yield z, mu1, mu2
 
 
-def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000, best_out=None, repair_start=False):
+def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000, best_out=None, repair_start=False,
+          patience_few=None):
     """Primal-dual active-set iterations with one entering knot per run of violators.
 
     ``s`` is the int8 working set of :func:`_kernels.pdas_iter`.  Each iteration solves
@@ -458,6 +459,8 @@ def _pdas(D, lam, s, max_iter=200, patience=12, murty_iter=20000, best_out=None,
         prev = nv
         if nv < best:
             best, left = nv, patience
+            if patience_few is not None and nv <= 64 + N // 10000:
+                left = patience_few
             best_s[:] = s
         elif left > 0:
             left -= 1
@@ -733,10 +736,11 @@ def _multilevel(D, lam, factor=8, coarse=4000, murty_iter=100):
         # 10⁻¹·⁵λ_max: 100 steps, 0.7 s, left 5·10⁴ violations where it started with one)
         mi = min(murty_iter, max(10, int(1.25e7) // L.N))
         best = []
-        # a short patience: once the block pivoting stops improving, the windowed repair
-        # (O(N) per round) finishes it (10⁶ points, width 16, noise 2, 10⁻⁸λ_max: 12 fine
-        # solves of patience were 0.5 s of the 2.7 s)
-        res = _pdas(L, lam, s, patience=4, murty_iter=mi, best_out=best, repair_start=True)
+        # a short patience once few violations are left: the windowed repair (O(N) per
+        # round) finishes them (10⁶ points, width 16, noise 2, 10⁻⁸λ_max: 12 fine solves of
+        # patience were 0.5 s of the 2.7 s); with thousands left the windows are not local
+        # (10⁶ clustered points, noise 2, 3·10⁻⁶λ_max: 3595 after 3 solves, 9 after 20)
+        res = _pdas(L, lam, s, patience_few=4, murty_iter=mi, best_out=best, repair_start=True)
         if i == 0:
             return res
         s = np.zeros(levels[i - 1].N, np.int8)

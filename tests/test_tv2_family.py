@@ -139,3 +139,46 @@ def test_family_stall_fine_solves(monkeypatch, kind, noise, seed, frac):
     s = fit_tv2(x, y, frac * lambda_max(x, y))
     assert s.duality_gap_ <= 1e-9 * s.objective_
     assert 0 < calls[0] <= 200
+
+
+def test_window_active_set_where_murty_explodes():
+    # 2000 consecutive points of the 10⁶-point member (uniform on width 16, noise 2,
+    # 10⁻⁸λ_max) whose fine level used to fail: with the exact knots outside fixed, the
+    # 120-point window around one of its knot clusters needs ~2·10⁵ pivots of Murty's
+    # least-index rule (it is finite, but exponential here), while the primal active-set
+    # window solver of the local repair needs < 100 steps.  Oracle: the exact working
+    # set of the whole 2000-point problem, certified by the solver's duality gap and by the
+    # independent numpy KKT check above.
+    from ridgekit.splines import _kernels as K
+    from ridgekit.splines import tv2 as T
+
+    x, y = family("uniform-w16", 10 ** 6, 2.0, 0)
+    lam = 1e-8 * lambda_max(x, y)
+    o = np.argsort(x)[666940:668940]
+    x, y = x[o], y[o]
+    s = fit_tv2(x, y, lam)
+    assert s.duality_gap_ <= 1e-9 * s.objective_
+    excess, rsum, zend = _kkt_violation(x, y, np.interp(x, s.x_unique_, s.fitted_), lam)
+    assert excess <= 1e-6 and rsum <= 1e-9 and zend <= 1e-9
+    D = T._Data(x, y, None)
+    lam_n = D.lam_n(lam)
+    u, knots, jumps, z = T._solve(D, lam_n)
+    s_ref = np.zeros(D.N, np.int8)
+    s_ref[knots] = np.sign(z[knots - 1]).astype(np.int8)
+    lo, hi = 940, 1060
+    assert np.count_nonzero(s_ref[lo:hi]) >= 3
+    cleared = s_ref.copy()
+    cleared[lo:hi] = 0
+    # Murty's rule alone (patience 0: no block pivots) does not finish in 10⁴ pivots
+    s_murty = cleared.copy()
+    assert K.local_murty(D.xn, D.wn, D.yn, s_murty, lam_n, lo, hi, 10 ** 4, 0, 0.0) == -1
+    # the active-set window solver, with the outside condensed as in the repair
+    s_win = cleared.copy()
+    nodes = K.working_set_nodes(s_win)
+    A, B = K._window_ends(s_win, lo, hi)
+    jA, jB = np.searchsorted(nodes, A), np.searchsorted(nodes, B)
+    dA, rA = K._condense_left(D.xn, D.wn, D.yn, s_win, lam_n, nodes, jA)
+    dB, rB = K._condense_right(D.xn, D.wn, D.yn, s_win, lam_n, nodes, jB)
+    steps = K._window_feasible(D.xn, D.wn, D.yn, s_win, lam_n, lo, hi, A, B, dA, rA, dB, rB, 10 ** 4, 0.0)
+    assert 0 <= steps <= 200
+    np.testing.assert_array_equal(s_win, s_ref)
