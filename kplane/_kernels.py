@@ -657,7 +657,8 @@ def backproject_grid_n(g, weights, shape, origin, h, frames, fw, t0, ht, T, out)
 # loop of their own (few live registers, no general path in the loop).  Inside a run every
 # flat node index is nonnegative and is cast to uint64: numba then omits the
 # negative-index wraparound select on each load and store.  The arithmetic is that of
-# :func:`_splat_tensor` / :func:`_gather_tensor`, in the same order (bit for bit).
+# :func:`_splat_tensor` / :func:`_gather_tensor`, in the same order (bit for bit), except
+# that :func:`splat_grid_2` sums odd and even grid rows into two buffers (3 × 3 footprints).
 
 
 @njit(inline="always")
