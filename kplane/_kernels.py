@@ -196,11 +196,10 @@ def _splat_rows4_narrow(f, r, ab, u0s, du, wf, scale, lanes):
     for q in range(4):
         _splat_row_1(f, r + q, ab[q, 0], lo, u0s[q], du, wf, scale, lanes[q])
         _splat_row_1(f, r + q, hi, ab[q, 1], u0s[q], du, wf, scale, lanes[q])
-    off = -0.5 * wf + PAD + 0.5
-    la = u0s[0] + off
-    lb = u0s[1] + off
-    lc = u0s[2] + off
-    ld = u0s[3] + off
+    la = u0s[0] - 0.5 * wf + PAD + 0.5
+    lb = u0s[1] - 0.5 * wf + PAD + 0.5
+    lc = u0s[2] - 0.5 * wf + PAD + 0.5
+    ld = u0s[3] - 0.5 * wf + PAD + 0.5
     oa = lanes[0]
     ob = lanes[1]
     oc = lanes[2]
@@ -209,10 +208,10 @@ def _splat_rows4_narrow(f, r, ab, u0s, du, wf, scale, lanes):
     fb = f[r + 1]
     fc = f[r + 2]
     fd = f[r + 3]
-    inv = 1.0 / wf
     for l in range(lo, hi):
         if fa[l] == 0.0 and fb[l] == 0.0 and fc[l] == 0.0 and fd[l] == 0.0:
             continue  # zero regions of an image (outside an object) cost one test
+        # the weights of _splat_row_1, term for term
         xa = la + l * du
         xb = lb + l * du
         xc = lc + l * du
@@ -221,21 +220,21 @@ def _splat_rows4_narrow(f, r, ab, u0s, du, wf, scale, lanes):
         ib = int(xb)
         ic = int(xc)
         id_ = int(xd)
-        ca = max((xa + wf - ia - 1.0) * inv, 0.0)
-        cb = max((xb + wf - ib - 1.0) * inv, 0.0)
-        cc = max((xc + wf - ic - 1.0) * inv, 0.0)
-        cd = max((xd + wf - id_ - 1.0) * inv, 0.0)
+        ca = max((xa + wf - ia - 1.0) / wf, 0.0)
+        cb = max((xb + wf - ib - 1.0) / wf, 0.0)
+        cc = max((xc + wf - ic - 1.0) / wf, 0.0)
+        cd = max((xd + wf - id_ - 1.0) / wf, 0.0)
         va = scale * fa[l]
         vb = scale * fb[l]
         vc = scale * fc[l]
         vd = scale * fd[l]
-        oa[ia] += va - va * ca
+        oa[ia] += va * (1.0 - ca)
         oa[ia + 1] += va * ca
-        ob[ib] += vb - vb * cb
+        ob[ib] += vb * (1.0 - cb)
         ob[ib + 1] += vb * cb
-        oc[ic] += vc - vc * cc
+        oc[ic] += vc * (1.0 - cc)
         oc[ic + 1] += vc * cc
-        od[id_] += vd - vd * cd
+        od[id_] += vd * (1.0 - cd)
         od[id_ + 1] += vd * cd
 
 
