@@ -545,18 +545,11 @@ def _local_repair(D, lam, s, rounds=6, margin=64, work=5e6):
         else:
             # a window's local optimum can push violations just beyond it: wider windows
             # next round; give up after five rounds without a new fewest count
-            if nv < best_nv:
-                worse, best_nv = 0, nv
-                viol = np.flatnonzero(sn != s)
-                s_best, viol_best = s.copy(), viol
-            else:
-                # the round made it worse (each window's optimum with its outside fixed can
-                # move violations outside it): wider windows from the fewest-violation set
-                worse += 1
-                if worse > 4:
-                    break
-                s[:] = s_best
-                viol = viol_best
+            worse = worse + 1 if nv >= best_nv else 0
+            best_nv = min(best_nv, nv)
+            if worse > 4:
+                break
+            viol = np.flatnonzero(sn != s)
         m = margin * 4 ** r
         cut = np.flatnonzero(np.diff(viol) > 2 * m) + 1
         starts = viol[np.concatenate(([0], cut))].astype(np.int64)
