@@ -264,22 +264,29 @@ def test_million_points():
     assert 0 < s.n_knots_ <= s.n_knots_interpolant_
 
 
+def _exact_working_set(seed, e, N):
+    """Normalised data of a noisy sine on N uniform points, λ = 10^−e λ_max (normalised)
+    and the exact solution's working set (knot signs), for the window-repair tests."""
+    from ridgekit.splines import tv2 as T
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 1, N)
+    y = np.sin(8 * x) + 0.1 * rng.standard_normal(N)
+    D = T._Data(x, y, None)
+    lam = D.lam_n(lambda_max(x, y) * 10.0 ** -e)
+    _, knots, _, z = T._solve(D, lam)
+    s_ref = np.zeros(N, np.int8)
+    s_ref[knots] = np.sign(z[knots - 1]).astype(np.int8)
+    return D, lam, s_ref
+
+
 @pytest.mark.parametrize("seed,e", [(0, 1), (1, 3), (2, 2), (3, 6)])
 def test_local_window_solve_matches_global(seed, e):
     # the window kernel of the local repair (outside knots condensed into the window's end
     # nodes, outside data through their moments): clearing a window of the exact working
     # set and re-solving only that window must give back the exact knots there
     from ridgekit.splines import _kernels as K
-    from ridgekit.splines import tv2 as T
-    rng = np.random.default_rng(seed)
     N = 2000
-    x = rng.uniform(0, 1, N)
-    y = np.sin(8 * x) + 0.1 * rng.standard_normal(N)
-    D = T._Data(x, y, None)
-    lam = D.lam_n(lambda_max(x, y) * 10.0 ** -e)
-    u, knots, jumps, z = T._solve(D, lam)
-    s_ref = np.zeros(N, np.int8)
-    s_ref[knots] = np.sign(z[knots - 1]).astype(np.int8)
+    D, lam, s_ref = _exact_working_set(seed, e, N)
     for lo, hi in [(1, N - 1), (300, 700), (1000, 1400), (1500, N - 1)]:
         s = s_ref.copy()
         s[lo:hi] = 0
@@ -295,16 +302,8 @@ def test_sweep_repair_matches_global(seed, e):
     # and repairing them in one sweep gives back the exact knots, and the same working set
     # as repairing them one at a time with local_murty (outside condensed per window)
     from ridgekit.splines import _kernels as K
-    from ridgekit.splines import tv2 as T
-    rng = np.random.default_rng(seed)
     N = 3000
-    x = rng.uniform(0, 1, N)
-    y = np.sin(8 * x) + 0.1 * rng.standard_normal(N)
-    D = T._Data(x, y, None)
-    lam = D.lam_n(lambda_max(x, y) * 10.0 ** -e)
-    u, knots, jumps, z = T._solve(D, lam)
-    s_ref = np.zeros(N, np.int8)
-    s_ref[knots] = np.sign(z[knots - 1]).astype(np.int8)
+    D, lam, s_ref = _exact_working_set(seed, e, N)
     wins = [(1, 200), (400, 600), (1000, 1400), (2500, N - 1)]
     s = s_ref.copy()
     for lo, hi in wins:
