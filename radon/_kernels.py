@@ -41,63 +41,67 @@ def backproject_2d(gw, coef, mode, c, s, origin0, origin1, h0, h1, t0, ht, T, lr
     # the closed interval [0, T − 1] as the open one _valid_range takes
     umin = np.nextafter(0.0, -1.0)
     umax = np.nextafter(T - 1.0, float(T))
+    # LINEAR: the padded rows as one flat array, row j starting at base[j]
+    flat = gw.ravel()
+    base = np.arange(gw.shape[0]) * gw.shape[1]
     for r in prange(rows):
         orow = out[r]
         x0 = origin0 + r * h0
         l0 = lrange[r, 0]
         l1 = lrange[r, 1]
-        j0 = 0
         if mode == LINEAR:
-            # four projections per pass over the row where all four cover the same
-            # columns (inside the reconstruction circle: all of them), so that each
-            # output pixel is loaded and stored once per four projections
-            while j0 + 4 <= m:
-                ua = (x0 * c[j0] + origin1 * s[j0] - t0) / ht
-                ub = (x0 * c[j0 + 1] + origin1 * s[j0 + 1] - t0) / ht
-                uc = (x0 * c[j0 + 2] + origin1 * s[j0 + 2] - t0) / ht
-                ud = (x0 * c[j0 + 3] + origin1 * s[j0 + 3] - t0) / ht
-                da = h1 * s[j0] / ht
-                db = h1 * s[j0 + 1] / ht
-                dc = h1 * s[j0 + 2] / ht
-                dd = h1 * s[j0 + 3] / ht
-                if (_valid_range(ua, da, umin, umax, l0, l1) != (l0, l1)
-                        or _valid_range(ub, db, umin, umax, l0, l1) != (l0, l1)
-                        or _valid_range(uc, dc, umin, umax, l0, l1) != (l0, l1)
-                        or _valid_range(ud, dd, umin, umax, l0, l1) != (l0, l1)):
-                    break
-                ga = gw[j0]
-                gb = gw[j0 + 1]
-                gc = gw[j0 + 2]
-                gd = gw[j0 + 3]
-                for l in range(l0, l1):
-                    xa = ua + PAD + l * da
-                    xb = ub + PAD + l * db
-                    xc = uc + PAD + l * dc
-                    xd = ud + PAD + l * dd
-                    ia = int(xa)
-                    ib = int(xb)
-                    ic = int(xc)
-                    id_ = int(xd)
-                    fa = xa - ia
-                    fb = xb - ib
-                    fc = xc - ic
-                    fd = xd - id_
-                    orow[l] += ((ga[ia] + fa * (ga[ia + 1] - ga[ia])) + (gb[ib] + fb * (gb[ib + 1] - gb[ib]))
-                                + (gc[ic] + fc * (gc[ic + 1] - gc[ic])) + (gd[id_] + fd * (gd[id_ + 1] - gd[id_])))
-                j0 += 4
-        for j in range(j0, m):
-            u0 = (x0 * c[j] + origin1 * s[j] - t0) / ht
-            du = h1 * s[j] / ht
-            a, b = _valid_range(u0, du, umin, umax, l0, l1)
-            if mode == LINEAR:
+            # per projection: detector coordinate of column 0 (plus PAD), its step, and
+            # the exact column range inside [0, T − 1]; [lo, hi) is the range valid for
+            # every projection (inside the reconstruction circle: the whole row)
+            x00s = np.empty(m)
+            dus = np.empty(m)
+            ja = np.empty(m, dtype=np.int64)
+            jb = np.empty(m, dtype=np.int64)
+            lo = l0
+            hi = l1
+            for j in range(m):
+                u0, du = _row_geometry(r, c[j], s[j], origin0, origin1, h0, h1, t0, ht)
+                # u0 + l·du is monotone in l (so is its rounding): both ends inside
+                # means the whole row is
+                ua = u0 + l0 * du
+                ub = u0 + (l1 - 1) * du
+                if l0 < l1 and umin < ua < umax and umin < ub < umax:
+                    a = l0
+                    b = l1
+                else:
+                    a, b = _valid_range(u0, du, umin, umax, l0, l1)
+                x00s[j] = u0 + PAD
+                dus[j] = du
+                ja[j] = a
+                jb[j] = b
+                lo = max(lo, a)
+                hi = min(hi, b)
+            if lo < hi:
+                _backproject_row_linear(flat, base, x00s, dus, lo, hi, orow)
+            else:
+                lo = l1
+                hi = l1
+            # the columns outside [lo, hi), projection by projection
+            for j in range(m):
                 grow = gw[j]
-                x00 = u0 + PAD
-                for l in range(a, b):
+                x00 = x00s[j]
+                du = dus[j]
+                for l in range(ja[j], min(lo, jb[j])):
                     x = x00 + l * du
                     i = int(x)
                     fr = x - i
                     orow[l] += grow[i] + fr * (grow[i + 1] - grow[i])
-            elif mode == NEAREST:
+                for l in range(max(hi, ja[j]), jb[j]):
+                    x = x00 + l * du
+                    i = int(x)
+                    fr = x - i
+                    orow[l] += grow[i] + fr * (grow[i + 1] - grow[i])
+            continue
+        for j in range(m):
+            u0 = (x0 * c[j] + origin1 * s[j] - t0) / ht
+            du = h1 * s[j] / ht
+            a, b = _valid_range(u0, du, umin, umax, l0, l1)
+            if mode == NEAREST:
                 # t in scikit-image's arithmetic (y·s + x·c, pixel coordinates exact) and
                 # the tie rule applied before the shift to index units, so that ties
                 # (t = half-integer multiples of ht, e.g. θ = 30°) resolve as it does
@@ -118,6 +122,39 @@ def backproject_2d(gw, coef, mode, c, s, origin0, origin1, h0, h1, t0, ht, T, lr
                         i = min(int(x), T - 2)
                         dx = x - i
                         orow[l] += ((coef[j, 0, i] * dx + coef[j, 1, i]) * dx + coef[j, 2, i]) * dx + coef[j, 3, i]
+
+
+#: Reassociation and contraction only (no assumptions on NaN, infinities or signed zeros):
+#: lets LLVM vectorise the sum over projections of _backproject_row_linear.
+_FAST = {"reassoc", "contract"}
+
+
+@njit(fastmath=_FAST)
+def _backproject_row_linear(flat, base, x00, du, lo, hi, orow):
+    """orow[l] += Σ_j lerp of projection j at x00[j] + l·du[j] (padded index units), for
+    lo <= l < hi, where every projection's coordinate lies inside its detector.
+
+    The sum over projections is the innermost loop and a reduction into a register, so
+    that it vectorises (gathers of the two neighbouring samples, AVX2/AVX-512) — the
+    projection-outer order stores every output pixel once per projection, and LLVM cannot
+    vectorise that loop because the output row may alias the projections.  The one
+    exception besides :mod:`nets.torch._kernels` to the fastmath-off policy of
+    :mod:`ridgekit._numba`: reassociation (the projections are summed in a different
+    order, results agree to rounding) and contraction (fused multiply-adds).  Measured on
+    one core (benchmarks/bench_radon.py, iradon per core): the backprojection of a 256²
+    FBP from 180 angles takes 12–19 ms instead of 27–30 ms; tests/test_radon2d.py compares
+    iradon with scikit-image's to 1e-12 relative at 24 and 720 angles."""
+    m = x00.shape[0]
+    for l in range(lo, hi):
+        acc = 0.0
+        for j in range(m):
+            x = x00[j] + l * du[j]
+            i = int(x)
+            fr = x - i
+            p = base[j] + i
+            a = flat[p]
+            acc += a + fr * (flat[p + 1] - a)
+        orow[l] += acc
 
 
 @njit

@@ -212,16 +212,28 @@ def iradon(radon_image, theta=None, output_size=None, filter_name="ramp",
         output_size = n_det if circle else int(np.floor(np.sqrt(n_det ** 2 / 2.0)))
     output_size = check_int(output_size, "output_size", minimum=1)
     check_size(2 * output_size ** 2, "output_size (the reconstruction and its work array)")
+    radius = output_size // 2
+    centre = n_det // 2
     if circle:  # pad to the diagonal so the filter sees the full support (as scikit-image)
         diag = int(np.ceil(np.sqrt(2) * n_det))
         before = diag // 2 - n_det // 2
-        sino = np.pad(sino, ((before, diag - n_det - before), (0, 0)))
-        n_det = diag
+        after = diag - n_det - before
+        if filter_name in ("ramp", None) and interpolation != "cubic":
+            # [derived] the ramp filter is the linear convolution with Kak & Slaney's kernel
+            # on any padded length ≥ 2·T − 1 (see fourier_filter), so padding less changes
+            # no filtered sample; keep only the detectors the reconstruction circle reads
+            # (|t| ≤ radius, and the neighbour of the interpolation): a shorter FFT (the
+            # cubic spline through all samples would change, the windowed filters keep
+            # scikit-image's padded length)
+            before = min(before, max(0, radius + 2 - centre))
+            after = min(after, max(0, centre + radius + 2 - n_det))
+        sino = np.pad(sino, ((before, after), (0, 0)))
+        n_det += before + after
+        centre += before
     # filter along the detector axis with scikit-image's padded length
     filtered = fourier_filter(np.ascontiguousarray(sino.T), 1.0, order=1, filter_name=filter_name) \
         if filter_name is not None else np.ascontiguousarray(sino.T)
-    radius = output_size // 2
-    op = _operator((output_size, output_size), (radius, radius), theta, n_det)
+    op = _operator((output_size, output_size), (radius, radius), theta, n_det, det_centre=centre)
     lrange = np.zeros((output_size, 2), dtype=np.int64)
     lrange[:, 1] = output_size
     if circle:  # compute only inside the reconstruction circle (the rest is set to 0)
