@@ -358,8 +358,17 @@ class KPlaneTransform:
             if lrange is None:
                 lrange = np.zeros((out.shape[0], 2), dtype=np.int64)
                 lrange[:, 1] = out.shape[1]
-            _kernels.backproject_grid_1(gp, weights, shape, self.origin, self.spacing,
-                                        *self._kernel_args(footprint), lrange, out)
+            frames, fw, t0, ht, T = self._kernel_args(footprint)
+            if not fw.any():  # the hat (inverse): frames summed in a vectorised inner loop
+                _kernels.backproject_grid_1_hat(gp, weights, shape, self.origin, self.spacing,
+                                                frames, t0, ht, T, lrange, out)
+            else:
+                _kernels.backproject_grid_1(gp, weights, shape, self.origin, self.spacing,
+                                            frames, fw, t0, ht, T, lrange, out)
+        elif self.n == 2 and footprint is not None and not footprint.any():
+            # the hat (inverse): frames summed in a vectorised inner loop
+            frames, _, t0, ht, T = self._kernel_args(footprint)
+            _kernels.backproject_grid_2_hat(g2d, weights, shape, self.origin, self.spacing, frames, t0, ht, T, out)
         else:
             gather = {2: _kernels.backproject_grid_2, 3: _kernels.backproject_grid_3}.get(
                 self.n, _kernels.backproject_grid_n)

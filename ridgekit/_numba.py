@@ -8,10 +8,11 @@ such kernels, both with reassociation and contraction only (no assumptions on Na
 infinities or signed zeros): the fused GD step of :mod:`nets.torch._kernels` (its
 reductions vectorise, 0.25 ms instead of 3–4 ms per network-step, and batched training
 equals one-at-a-time autograd training to 2e-15 in float64, tests/test_train.py), and the
-linear-interpolation backprojection row of :mod:`radon._kernels` (the sum over
-projections vectorises with gathers, the 256² FBP backprojection about 2× faster on one
-core; equal to scikit-image's ``iradon`` to 1e-12 relative at 720 angles,
-tests/test_radon2d.py).
+interpolating gathers of :mod:`kplane._kernels` (``_lerp_sum_frames``,
+``_bilerp_sum_frames``: the sum over frames vectorises with gathers, the 256² FBP
+backprojection of the 2-D ``iradon`` about 2× faster on one core; equal to scikit-image's
+``iradon`` to 1e-12 relative at 720 angles, tests/test_radon2d.py, and to the
+frame-by-frame gathers within the reordering bound, tests/test_kplane_kernels.py).
 """
 
 from __future__ import annotations

@@ -112,6 +112,47 @@ def test_unrolled_kernels_equal_general_kernels(d, k, offsets_kind):
 
 
 @pytest.mark.parametrize("offsets_kind", ["default", "coarse", "fine", "partial"])
+@pytest.mark.parametrize("d, k", [(3, 1), (4, 2), (3, 2), (4, 3)])
+def test_vectorised_hat_gathers_equal_frame_by_frame(d, k, offsets_kind):
+    # backproject_grid_2_hat / backproject_grid_1_hat (the inverse's interpolation) sum the
+    # frames of a block in a vectorised, reassociated order on the columns inside the offset
+    # grid, the rest frame by frame: equal to the general gathers within the reordering
+    # bound (N − 1)·eps·Σ|terms| per value (N = frames), Σ|terms| = the gather of |g|.
+    # "partial" puts most columns outside for some frames (the mixed path); 70 frames
+    # span three frame blocks.
+    rng = np.random.default_rng(17 + d + k)
+    n = d - k
+    R0 = _transforms(d, k, offsets_kind, rng)
+    R = KPlaneTransform(R0.grid_shape, stiefel_sample(d, n, 70, rng=rng), R0.offsets, k=k, extent=1.0)
+    shape = np.asarray(R.grid_shape, dtype=np.int64)
+    rows = int(np.prod(R.grid_shape[:-1]))
+    fw = np.zeros((R.m, n))
+    g = rng.standard_normal((R.m, R.n_offsets ** n))
+    ref, got, mag = (np.zeros((rows, R.grid_shape[-1])) for _ in range(3))
+    if n == 2:
+        args = (shape, R.origin, R.spacing, R.frames)
+        _kernels.backproject_grid_2(g, R.weights, *args, fw, R.t0, R.t_spacing, R.n_offsets, ref)
+        _kernels.backproject_grid_2(np.abs(g), R.weights, *args, fw, R.t0, R.t_spacing, R.n_offsets, mag)
+        _kernels.backproject_grid_2_hat(g, R.weights, *args, R.t0, R.t_spacing, R.n_offsets, got)
+    else:
+        pad = ((0, 0), (_kernels.PAD, _kernels.PAD))
+        lrange = np.zeros((rows, 2), dtype=np.int64)
+        lrange[:, 1] = R.grid_shape[-1]
+        lrange[::3, 0] = 1  # restricted column ranges, as the 2-D iradon's circle
+        args = (shape, R.origin, R.spacing, R.frames)
+        _kernels.backproject_grid_1(np.pad(g, pad), R.weights, *args, fw, R.t0, R.t_spacing, R.n_offsets,
+                                    lrange, ref)
+        _kernels.backproject_grid_1(np.pad(np.abs(g), pad), R.weights, *args, fw, R.t0, R.t_spacing,
+                                    R.n_offsets, lrange, mag)
+        _kernels.backproject_grid_1_hat(np.pad(g, pad), R.weights, *args, R.t0, R.t_spacing, R.n_offsets,
+                                        lrange, got)
+        assert np.all(got[::3, 0] == 0.0)
+    assert np.abs(ref).max() > 0
+    bound = 2 * R.m * np.finfo(float).eps * mag
+    assert np.all(np.abs(got - ref) <= bound)
+
+
+@pytest.mark.parametrize("offsets_kind", ["default", "coarse", "fine", "partial"])
 @pytest.mark.parametrize("d, k", [(3, 1), (4, 2), (4, 1), (5, 1)])
 def test_adjoint_at_switch_points(d, k, offsets_kind, tolerances):
     # the plain transpose (aslinearoperator) at every footprint class and with nodes
