@@ -48,6 +48,43 @@ def _row_base(r, shape, origin, h, frame, base):
 
 
 @njit(inline="always")
+def _row_point(r, shape, origin, h, xrow):
+    """Coordinates x_a (a < d − 1) of the first point of grid row r, for
+    :func:`_row_base_at` (the row's multi-index decoded once for all frames)."""
+    d = shape.shape[0]
+    rem = r
+    for a in range(d - 2, -1, -1):
+        ia = rem % shape[a]
+        rem //= shape[a]
+        xrow[a] = origin[a] + ia * h[a]
+
+
+@njit(inline="always")
+def _row_base_at(xrow, origin, frame, base):
+    """:func:`_row_base` from the decoded row point: the same sums in the same order."""
+    d = frame.shape[0]
+    n = frame.shape[1]
+    for c in range(n):
+        base[c] = origin[d - 1] * frame[d - 1, c]
+    for a in range(d - 2, -1, -1):
+        xa = xrow[a]
+        for c in range(n):
+            base[c] += xa * frame[a, c]
+
+
+@njit(inline="always")
+def _full_or_valid_range(u0, du, umin, umax, l0, l1):
+    """:func:`_valid_range`, with the common case first: u0 + l·du is monotone in l (so is
+    its rounding), so both ends strictly inside (umin, umax) means the whole range is."""
+    if l0 < l1:
+        ua = u0 + l0 * du
+        ub = u0 + (l1 - 1) * du
+        if umin < ua < umax and umin < ub < umax:
+            return l0, l1
+    return _valid_range(u0, du, umin, umax, l0, l1)
+
+
+@njit(inline="always")
 def _hat_integral(x):
     """Φ(x) = ∫_{−∞}^{x} φ, φ(u) = max(0, 1 − |u|) the hat function.
 
@@ -364,6 +401,7 @@ def backproject_grid_1_hat(gp, weights, shape, origin, h, frames, t0, ht, T, lra
     nrb = (rows + ROW_BLOCK - 1) // ROW_BLOCK
     for rb in prange(nrb):
         base = np.empty(1)
+        xrow = np.empty(d)
         u0s = np.empty(FRAME_BLOCK)
         x00 = np.empty(FRAME_BLOCK)
         du = np.empty(FRAME_BLOCK)
@@ -381,12 +419,13 @@ def backproject_grid_1_hat(gp, weights, shape, origin, h, frames, t0, ht, T, lra
                 l1 = lrange[r, 1]
                 lo = l0
                 hi = l1
+                _row_point(r, shape, origin, h, xrow)
                 for q in range(nb):
                     j = j0 + q
-                    _row_base(r, shape, origin, h, frames[j], base)
+                    _row_base_at(xrow, origin, frames[j], base)
                     u0 = (base[0] - t0) / ht
                     dq = h[d - 1] * frames[j, d - 1, 0] / ht
-                    a, b = _valid_range(u0, dq, umin, umax, l0, l1)
+                    a, b = _full_or_valid_range(u0, dq, umin, umax, l0, l1)
                     u0s[q] = u0
                     x00[q] = u0 + PAD
                     du[q] = dq
@@ -1077,62 +1116,95 @@ def _bilerp_sum_frames(gflat, base, x0s, d0s, x1s, d1s, wts, T, lo, hi, orow):
         orow[l] += acc
 
 
+@njit(fastmath=_FAST)
+def _trilerp_sum_frames(gflat, base, xs, ds, wts, T, lo, hi, orow):
+    """:func:`_bilerp_sum_frames` for n = 3 (trilinear interpolation of T × T × T data):
+    xs, ds of shape (3, frames), the same clamping of node indices to 0..T − 2."""
+    m = xs.shape[1]
+    TT = T * T
+    for l in range(lo, hi):
+        acc = 0.0
+        for j in range(m):
+            u = xs[0, j] + l * ds[0, j]
+            v = xs[1, j] + l * ds[1, j]
+            z = xs[2, j] + l * ds[2, j]
+            iu = min(max(int(u), 0), T - 2)
+            iv = min(max(int(v), 0), T - 2)
+            iz = min(max(int(z), 0), T - 2)
+            a = u - iu
+            b = v - iv
+            c = z - iz
+            p = base[j] + (iu * T + iv) * T + iz
+            q = p + TT
+            s0 = (1.0 - b) * ((1.0 - c) * gflat[p] + c * gflat[p + 1]) \
+                + b * ((1.0 - c) * gflat[p + T] + c * gflat[p + T + 1])
+            s1 = (1.0 - b) * ((1.0 - c) * gflat[q] + c * gflat[q + 1]) \
+                + b * ((1.0 - c) * gflat[q + T] + c * gflat[q + T + 1])
+            acc += wts[j] * ((1.0 - a) * s0 + a * s1)
+        orow[l] += acc
+
+
 @pjit
-def backproject_grid_2_hat(g, weights, shape, origin, h, frames, t0, ht, T, out):
-    """:func:`backproject_grid_2` for the hat (footprint 0 on every frame: the inverse),
-    the sum over a block of frames vectorised by :func:`_bilerp_sum_frames` on the
-    columns where all the block's nodes lie inside the offset grid; the other columns
-    frame by frame with :func:`_gather_tensor` (nodes outside the grid dropped).
-    Parallel over blocks of output rows."""
+def backproject_grid_hat(g, weights, shape, origin, h, frames, t0, ht, T, out):
+    """:func:`backproject_grid_2` / :func:`backproject_grid_3` for the hat (footprint 0 on
+    every frame: the inverse), n = 2 or 3; the sum over a block of frames vectorised by
+    :func:`_bilerp_sum_frames` / :func:`_trilerp_sum_frames` on the columns where all the
+    block's nodes lie inside the offset grid; the other columns frame by frame with
+    :func:`_gather_tensor` (nodes outside the grid dropped).  Parallel over blocks of
+    output rows."""
     m = frames.shape[0]
     d = shape.shape[0]
+    n = frames.shape[2]
     L = shape[d - 1]
     rows = out.shape[0]
-    TT = T * T
+    size = T ** n
     gflat = g.ravel()
     umin = np.nextafter(0.0, -1.0)
     umax = T - 1.0
     nrb = (rows + ROW_BLOCK - 1) // ROW_BLOCK
     for rb in prange(nrb):
-        idx, w, K, pos, base, _ = _tensor_scratch(2, L, 0.0)
-        K[0] = 2
-        K[1] = 2
-        x0s = np.empty(FRAME_BLOCK)
-        x1s = np.empty(FRAME_BLOCK)
-        d0s = np.empty(FRAME_BLOCK)
-        d1s = np.empty(FRAME_BLOCK)
+        idx, w, K, pos, base, _ = _tensor_scratch(n, L, 0.0)
+        for c in range(n):
+            K[c] = 2
+        xrow = np.empty(d)
+        xs = np.empty((n, FRAME_BLOCK))
+        ds = np.empty((n, FRAME_BLOCK))
         fbase = np.empty(FRAME_BLOCK, dtype=np.int64)
         r1 = min(rows, (rb + 1) * ROW_BLOCK)
         for j0 in range(0, m, FRAME_BLOCK):
             nb = min(m, j0 + FRAME_BLOCK) - j0
             for q in range(nb):
                 j = j0 + q
-                fbase[q] = j * TT
-                d0s[q] = h[d - 1] * frames[j, d - 1, 0] / ht
-                d1s[q] = h[d - 1] * frames[j, d - 1, 1] / ht
+                fbase[q] = j * size
+                for c in range(n):
+                    ds[c, q] = h[d - 1] * frames[j, d - 1, c] / ht
             for r in range(rb * ROW_BLOCK, r1):
                 orow = out[r]
                 lo = 0
                 hi = L
+                _row_point(r, shape, origin, h, xrow)
                 for q in range(nb):
-                    _row_base(r, shape, origin, h, frames[j0 + q], base)
-                    x0s[q] = (base[0] - t0) / ht
-                    x1s[q] = (base[1] - t0) / ht
-                    a0, b0 = _valid_range(x0s[q], d0s[q], umin, umax, 0, L)
-                    a1, b1 = _valid_range(x1s[q], d1s[q], umin, umax, 0, L)
-                    lo = max(lo, max(a0, a1))
-                    hi = min(hi, min(b0, b1))
+                    _row_base_at(xrow, origin, frames[j0 + q], base)
+                    for c in range(n):
+                        xs[c, q] = (base[c] - t0) / ht
+                        a, b = _full_or_valid_range(xs[c, q], ds[c, q], umin, umax, 0, L)
+                        lo = max(lo, a)
+                        hi = min(hi, b)
                 if lo < hi:
-                    _bilerp_sum_frames(gflat, fbase[:nb], x0s[:nb], d0s[:nb], x1s[:nb], d1s[:nb],
-                                       weights[j0:j0 + nb], T, lo, hi, orow)
+                    if n == 2:
+                        _bilerp_sum_frames(gflat, fbase[:nb], xs[0, :nb], ds[0, :nb], xs[1, :nb], ds[1, :nb],
+                                           weights[j0:j0 + nb], T, lo, hi, orow)
+                    else:
+                        _trilerp_sum_frames(gflat, fbase[:nb], xs[:, :nb], ds[:, :nb], weights[j0:j0 + nb],
+                                            T, lo, hi, orow)
                 else:
                     lo = L
                     hi = L
                 if lo > 0 or hi < L:
                     for q in range(nb):
                         j = j0 + q
-                        _row_weights_hat(x0s[q], d0s[q], L, idx, w, 0)
-                        _row_weights_hat(x1s[q], d1s[q], L, idx, w, 1)
+                        for c in range(n):
+                            _row_weights_hat(xs[c, q], ds[c, q], L, idx, w, c)
                         gj = g[j]
                         for l in range(0, lo):
                             orow[l] += weights[j] * _gather_tensor(idx, w, K, l, T, gj, pos)

@@ -365,10 +365,10 @@ class KPlaneTransform:
             else:
                 _kernels.backproject_grid_1(gp, weights, shape, self.origin, self.spacing,
                                             frames, fw, t0, ht, T, lrange, out)
-        elif self.n == 2 and footprint is not None and not footprint.any():
+        elif self.n in (2, 3) and footprint is not None and not footprint.any():
             # the hat (inverse): frames summed in a vectorised inner loop
             frames, _, t0, ht, T = self._kernel_args(footprint)
-            _kernels.backproject_grid_2_hat(g2d, weights, shape, self.origin, self.spacing, frames, t0, ht, T, out)
+            _kernels.backproject_grid_hat(g2d, weights, shape, self.origin, self.spacing, frames, t0, ht, T, out)
         else:
             gather = {2: _kernels.backproject_grid_2, 3: _kernels.backproject_grid_3}.get(
                 self.n, _kernels.backproject_grid_n)

@@ -112,9 +112,9 @@ def test_unrolled_kernels_equal_general_kernels(d, k, offsets_kind):
 
 
 @pytest.mark.parametrize("offsets_kind", ["default", "coarse", "fine", "partial"])
-@pytest.mark.parametrize("d, k", [(3, 1), (4, 2), (3, 2), (4, 3)])
+@pytest.mark.parametrize("d, k", [(3, 1), (4, 2), (4, 1), (5, 2), (3, 2), (4, 3)])
 def test_vectorised_hat_gathers_equal_frame_by_frame(d, k, offsets_kind):
-    # backproject_grid_2_hat / backproject_grid_1_hat (the inverse's interpolation) sum the
+    # backproject_grid_hat (n = 2, 3) / backproject_grid_1_hat (the inverse's interpolation) sum the
     # frames of a block in a vectorised, reassociated order on the columns inside the offset
     # grid, the rest frame by frame: equal to the general gathers within the reordering
     # bound (N − 1)·eps·Σ|terms| per value (N = frames), Σ|terms| = the gather of |g|.
@@ -129,11 +129,12 @@ def test_vectorised_hat_gathers_equal_frame_by_frame(d, k, offsets_kind):
     fw = np.zeros((R.m, n))
     g = rng.standard_normal((R.m, R.n_offsets ** n))
     ref, got, mag = (np.zeros((rows, R.grid_shape[-1])) for _ in range(3))
-    if n == 2:
+    if n >= 2:
         args = (shape, R.origin, R.spacing, R.frames)
-        _kernels.backproject_grid_2(g, R.weights, *args, fw, R.t0, R.t_spacing, R.n_offsets, ref)
-        _kernels.backproject_grid_2(np.abs(g), R.weights, *args, fw, R.t0, R.t_spacing, R.n_offsets, mag)
-        _kernels.backproject_grid_2_hat(g, R.weights, *args, R.t0, R.t_spacing, R.n_offsets, got)
+        general = _kernels.backproject_grid_n  # the odometer: no unrolling, no vectorisation
+        general(g, R.weights, *args, fw, R.t0, R.t_spacing, R.n_offsets, ref)
+        general(np.abs(g), R.weights, *args, fw, R.t0, R.t_spacing, R.n_offsets, mag)
+        _kernels.backproject_grid_hat(g, R.weights, *args, R.t0, R.t_spacing, R.n_offsets, got)
     else:
         pad = ((0, 0), (_kernels.PAD, _kernels.PAD))
         lrange = np.zeros((rows, 2), dtype=np.int64)
