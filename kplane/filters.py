@@ -176,8 +176,10 @@ def fourier_filter(g, spacing: float, *, order: int, n_axes: int = 1,
     flat = g.reshape((-1,) + g.shape[g.ndim - n_axes:])
     out = np.empty_like(flat)
     axes = tuple(range(1, n_axes + 1))
-    # chunk the leading axis so the padded spectra stay below ~256 MB (n >= 2 grows as Pⁿ)
-    chunk = max(1, int(2 ** 28 // (16 * (P // 2 + 1) * P ** (n_axes - 1))))
+    # chunk the leading axis so that a chunk's padded spectrum stays near 4 MiB: the
+    # zero-padding copies and the multiplier pass then run in cache (n = 2, 400 frames of
+    # 113² offsets: 0.35 s instead of 0.53 s with one 186 MB chunk; n >= 2 grows as Pⁿ)
+    chunk = max(1, int(2 ** 22 // (16 * (P // 2 + 1) * P ** (n_axes - 1))))
     crop = (slice(None),) + (slice(0, T),) * n_axes
     for lo in range(0, flat.shape[0], chunk):
         # rfftn/irfftn with s=(P,)*n, pruned: the zero rows of the padding are not transformed
