@@ -407,7 +407,8 @@ def _study_checks(st, it, quick):
     rep.append(reported(f"{t}: per-example gradients, IMP / distilled IMP",
                         float(np.mean([c["examples"] for c in c_imp]) / np.mean([c["examples"] for c in c_d]))))
     for m, v in st["sharpness"].items():
-        rep.append(reported(f"{t}: sharpness λ_max of trained {m} (sparsity {st['sparsity'][-1]:.3f})", v,
+        sp = 0.0 if m == "dense" else st["sparsity"][-1]  # the dense network is not pruned
+        rep.append(reported(f"{t}: sharpness λ_max of trained {m} (sparsity {sp:.3f})", v,
                             note="paper: distilled tickets flatter"))
     for m, vals in it["barrier"].items():
         rep.append(reported(f"{t}: error barrier of {m} at k = {it['rewinds'][0]} / k = {it['rewinds'][-1]}",
