@@ -10,7 +10,15 @@ from __future__ import annotations
 import numpy as np
 
 from ridgekit._numba import njit, pjit, prange
-from ridgekit.kplane._kernels import PAD, _gather_row_1, _lerp_sum_frames, _line_range, _splat_row_1, _valid_range
+from ridgekit.kplane._kernels import (
+    PAD,
+    _full_or_valid_range,
+    _gather_row_1,
+    _lerp_sum_frames,
+    _line_range,
+    _splat_row_1,
+    _valid_range,
+)
 
 __all__ = []  # private module
 
@@ -54,6 +62,7 @@ def backproject_2d(gw, coef, mode, c, s, origin0, origin1, h0, h1, t0, ht, T, lr
             # per projection: detector coordinate of column 0 (plus PAD), its step, and
             # the exact column range inside [0, T − 1]; [lo, hi) is the range valid for
             # every projection (inside the reconstruction circle: the whole row)
+            u0s = np.empty(m)
             x00s = np.empty(m)
             dus = np.empty(m)
             ja = np.empty(m, dtype=np.int64)
@@ -62,15 +71,8 @@ def backproject_2d(gw, coef, mode, c, s, origin0, origin1, h0, h1, t0, ht, T, lr
             hi = l1
             for j in range(m):
                 u0, du = _row_geometry(r, c[j], s[j], origin0, origin1, h0, h1, t0, ht)
-                # u0 + l·du is monotone in l (so is its rounding): both ends inside
-                # means the whole row is
-                ua = u0 + l0 * du
-                ub = u0 + (l1 - 1) * du
-                if l0 < l1 and umin < ua < umax and umin < ub < umax:
-                    a = l0
-                    b = l1
-                else:
-                    a, b = _valid_range(u0, du, umin, umax, l0, l1)
+                a, b = _full_or_valid_range(u0, du, umin, umax, l0, l1)
+                u0s[j] = u0
                 x00s[j] = u0 + PAD
                 dus[j] = du
                 ja[j] = a
@@ -82,21 +84,10 @@ def backproject_2d(gw, coef, mode, c, s, origin0, origin1, h0, h1, t0, ht, T, lr
             else:
                 lo = l1
                 hi = l1
-            # the columns outside [lo, hi), projection by projection
+            # the columns outside [lo, hi), projection by projection (the same lerp)
             for j in range(m):
-                grow = gw[j]
-                x00 = x00s[j]
-                du = dus[j]
-                for l in range(ja[j], min(lo, jb[j])):
-                    x = x00 + l * du
-                    i = int(x)
-                    fr = x - i
-                    orow[l] += grow[i] + fr * (grow[i + 1] - grow[i])
-                for l in range(max(hi, ja[j]), jb[j]):
-                    x = x00 + l * du
-                    i = int(x)
-                    fr = x - i
-                    orow[l] += grow[i] + fr * (grow[i + 1] - grow[i])
+                _gather_row_1(gw[j], 1.0, ja[j], min(lo, jb[j]), u0s[j], dus[j], 0.0, orow)
+                _gather_row_1(gw[j], 1.0, max(hi, ja[j]), jb[j], u0s[j], dus[j], 0.0, orow)
             continue
         for j in range(m):
             u0 = (x0 * c[j] + origin1 * s[j] - t0) / ht
