@@ -371,8 +371,8 @@ def _lerp_sum_frames(flat, base, x00, du, wts, lo, hi, orow):
     to rounding) and contraction (fused multiply-adds).  Measured on one core
     (benchmarks/bench_radon.py, iradon per core): the 256² FBP backprojection from 180
     angles takes 12–16 ms instead of 27–30 ms; tests/test_radon2d.py compares iradon with
-    scikit-image's to 1e-12 relative at 24 and 720 angles, tests/test_kplane.py the
-    inverse with the frame-by-frame gather."""
+    scikit-image's to 1e-12 relative at 24 and 720 angles, tests/test_kplane_kernels.py
+    the n = 1 hat gather with the frame-by-frame one."""
     m = x00.shape[0]
     for l in range(lo, hi):
         acc = 0.0
