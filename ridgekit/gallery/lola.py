@@ -504,7 +504,7 @@ def _passkey_figure(out, plt, sz, pk, methods, model, mhas, maps, seed):
             known[lam] if lam in known else
             _accuracy(model, mhas, maps, "lola", W, lam, sc, Tmax, sz.pk_n, seed + 100 + Tmax)
             for lam in sz.pk_lams]
-        axes[1].plot([(2 * W + lam) / Tmax for lam in lams], accs, marker="o", ms=3, label=lab)
+        axes[1].plot([(2 * W - 1 + lam) / Tmax for lam in lams], accs, marker="o", ms=3, label=lab)
     axes[1].set_xscale("log")
     axes[1].set_xlabel(f"exact pairs held / full KV cache (T = {Tmax}); λ = {', '.join(map(str, lams))}")
     axes[1].set_ylabel("pass-key accuracy")
@@ -641,8 +641,9 @@ def run(out_dir, quick=True, sizes=None, seed=0, threads=1, *, scheduler=None, n
         c, r = _passkey_checks(pk, pk_long, sz, time_train=dt_train, time_eval=dt_pk)
         checks += c
         rep += r
-        kv_frac = (W + W + lam_max) / Tmax
-        rep.append(reported(f"pass-key: LoLA λ = {lam_max} holds at most {W + W - 1 + lam_max} exact pairs at "
+        held = W + W - 1 + lam_max  # window, pending chunk (at most W − 1), cache
+        kv_frac = held / Tmax
+        rep.append(reported(f"pass-key: LoLA λ = {lam_max} holds at most {held} exact pairs at "
                             f"T = {Tmax}, a fraction of the full KV cache", kv_frac,
                             note="window + pending chunk + cache over T"))
         for T in sz.pk_Ts:
