@@ -1333,16 +1333,27 @@ def splat_grid_3(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
 
 @pjit
 def backproject_grid_3(g, weights, shape, origin, h, frames, fw, t0, ht, T, out):
-    """:func:`backproject_grid_n` for n = 3, over runs as :func:`splat_grid_3`, frames
-    outer inside a block of rows as :func:`backproject_grid_2`."""
+    """:func:`backproject_grid_n` for n = 3, over runs as :func:`splat_grid_3`.
+
+    Frames outer over large blocks of rows (16, or 1024 rows each), rows inner: a frame's
+    T³ offset nodes are read for every row of the block while they sit in the L2 cache
+    (T = 41 in ℝ⁴ at 20⁴: 0.55 MB a frame; with the 32-row blocks of
+    :func:`backproject_grid_2` every frame was fetched again from L3 for each block, and
+    the adjoint ran at half the forward's throughput).  Each output voxel still sums its
+    frames in order, so the result does not depend on the block count."""
     m = frames.shape[0]
     d = shape.shape[0]
     L = shape[d - 1]
     rows = out.shape[0]
-    nrb = (rows + ROW_BLOCK - 1) // ROW_BLOCK
+    nrb = max(1, min(rows, max(16, rows // 1024)))
+    rb_size = (rows + nrb - 1) // nrb
     for rb in prange(nrb):
         idx, w, K, pos, base, du = _tensor_scratch(3, L, fw.max())
-        r1 = min(rows, (rb + 1) * ROW_BLOCK)
+        r0 = rb * rb_size
+        r1 = min(rows, r0 + rb_size)
+        xrows = np.empty((max(r1 - r0, 0), d))
+        for r in range(r0, r1):
+            _row_point(r, shape, origin, h, xrows[r - r0])
         for j in range(m):
             wj = weights[j]
             gj = g[j]
@@ -1350,9 +1361,9 @@ def backproject_grid_3(g, weights, shape, origin, h, frames, fw, t0, ht, T, out)
                 K[c] = _axis_nodes(fw[j, c])
                 du[c] = h[d - 1] * frames[j, d - 1, c] / ht
             fast = K[0] == 3 and K[1] == 3 and K[2] == 3
-            for r in range(rb * ROW_BLOCK, r1):
+            for r in range(r0, r1):
                 orow = out[r]
-                _row_base(r, shape, origin, h, frames[j], base)
+                _row_base_at(xrows[r - r0], origin, frames[j], base)
                 for c in range(3):
                     _row_weights((base[c] - t0) / ht, du[c], fw[j, c], K[c], L, idx, w, c)
                 l = 0
