@@ -801,8 +801,9 @@ def backproject_grid_n(g, weights, shape, origin, h, frames, fw, t0, ht, T, out)
 
 
 # Runs: along a grid row the first nodes idx[c, l] are monotone in l, so the voxels whose
-# nodes all lie inside the offset grid come in runs; :func:`_run_end_2`/:func:`_run_end_3`
-# find a run's end and the ``_*_run_*`` functions splat / gather a whole run in a tight
+# nodes all lie inside the offset grid form one run; :func:`_run_end_2` finds its end
+# (n = 2), :func:`_inside_span_3` the whole run from the row's two ends (n = 3), and the
+# ``_*_run_*`` functions splat / gather a whole run in a tight
 # loop of their own (few live registers, no general path in the loop).  Inside a run every
 # flat node index is nonnegative and is cast to uint64: numba then omits the
 # negative-index wraparound select on each load and store.  The arithmetic is that of
@@ -1222,12 +1223,20 @@ def _inside_3(idx, l, T):
 
 
 @njit(inline="always")
-def _run_end_3(idx, l, L, T):
-    """End (exclusive) of the run of voxels inside the offset grid that starts at l."""
-    e = l + 1
-    while e < L and _inside_3(idx, e, T):
-        e += 1
-    return e
+def _inside_span_3(idx, L, T):
+    """[la, lb): the voxels of a row whose 3 × 3 × 3 nodes all lie inside the offset grid.
+
+    Along a row the first node ⌊lo_c(l)⌋ of each axis is monotone in l (lo_c is affine in
+    l and its rounding monotone), so each axis' inside set is an interval and so is their
+    intersection: found from the two ends, a few tests per row instead of one per voxel
+    (exact: the same idx as the sums)."""
+    la = 0
+    while la < L and not _inside_3(idx, la, T):
+        la += 1
+    lb = L
+    while lb > la and not _inside_3(idx, lb - 1, T):
+        lb -= 1
+    return la, lb
 
 
 @njit
@@ -1300,9 +1309,9 @@ def _gather_run_333(gj, wj, T, idx, w, l0, l1, orow):
 @pjit
 def splat_grid_3(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
     """:func:`splat_grid_n` for n = 3 (X-ray transform in ℝ⁴, 2-planes in ℝ⁵): the same
-    weights and sums, with the 3 × 3 × 3 tensor product inside the offset grid unrolled
-    over runs of voxels (footprints up to one offset step on every axis); elsewhere the
-    general loops."""
+    weights and sums in the same order, with the 3 × 3 × 3 tensor product unrolled over
+    the run of voxels inside the offset grid (:func:`_inside_span_3`; footprints up to one
+    offset step on every axis); elsewhere the general loops."""
     m = frames.shape[0]
     d = shape.shape[0]
     L = shape[d - 1]
@@ -1318,17 +1327,16 @@ def splat_grid_3(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
             _row_base(r, shape, origin, h, frames[j], base)
             for c in range(3):
                 _row_weights((base[c] - t0) / ht, du[c], fw[j, c], K[c], L, idx, w, c)
-            l = 0
-            while l < L:
-                if fast and _inside_3(idx, l, T):
-                    e = _run_end_3(idx, l, L, T)
-                    _splat_run_333(f, r, scale, T, idx, w, l, e, o)
-                    l = e
-                else:
-                    v = f[r, l]
-                    if v != 0.0:
-                        _splat_tensor(scale * v, idx, w, K, l, T, o, pos)
-                    l += 1
+            la, lb = _inside_span_3(idx, L, T) if fast else (L, L)
+            for l in range(la):
+                v = f[r, l]
+                if v != 0.0:
+                    _splat_tensor(scale * v, idx, w, K, l, T, o, pos)
+            _splat_run_333(f, r, scale, T, idx, w, la, lb, o)
+            for l in range(lb, L):
+                v = f[r, l]
+                if v != 0.0:
+                    _splat_tensor(scale * v, idx, w, K, l, T, o, pos)
 
 
 @pjit
@@ -1366,15 +1374,12 @@ def backproject_grid_3(g, weights, shape, origin, h, frames, fw, t0, ht, T, out)
                 _row_base_at(xrows[r - r0], origin, frames[j], base)
                 for c in range(3):
                     _row_weights((base[c] - t0) / ht, du[c], fw[j, c], K[c], L, idx, w, c)
-                l = 0
-                while l < L:
-                    if fast and _inside_3(idx, l, T):
-                        e = _run_end_3(idx, l, L, T)
-                        _gather_run_333(gj, wj, T, idx, w, l, e, orow)
-                        l = e
-                    else:
-                        orow[l] += wj * _gather_tensor(idx, w, K, l, T, gj, pos)
-                        l += 1
+                la, lb = _inside_span_3(idx, L, T) if fast else (L, L)
+                for l in range(la):
+                    orow[l] += wj * _gather_tensor(idx, w, K, l, T, gj, pos)
+                _gather_run_333(gj, wj, T, idx, w, la, lb, orow)
+                for l in range(lb, L):
+                    orow[l] += wj * _gather_tensor(idx, w, K, l, T, gj, pos)
 
 
 @pjit
