@@ -31,6 +31,17 @@ def test_lola_gallery_tiny(tmp_path):
     assert set(data["collisions"]) == {"32", "64"} and set(data["passkey"]) == {"32", "64"}
     assert data["collisions"]["64"]["softmax"] == 1.0
     assert data["passkey_long"]["length"] == 96 and len(data["passkey_long"]) == 3
+    # the cache-size curves of the figure (self-recall, random, most recent) are stored; their
+    # λ = 0 point is the window hybrid and the self-recall points are the table's LoLA values
+    curves = data["passkey_cache_curves"]
+    assert curves["length"] == 64 and set(curves) == {"length", "self_recall", "random", "recent"}
+    W = tiny.pk_window
+    for choice in ("self_recall", "random", "recent"):
+        assert set(curves[choice]) == {"0", "1", "2"}
+        assert curves[choice]["0"] == data["passkey"]["64"][f"window {W} + linear"]
+        assert all(0.0 <= a <= 1.0 for a in curves[choice].values())
+    for lam in (1, 2):
+        assert curves["self_recall"][str(lam)] == data["passkey"]["64"][f"LoLA λ={lam}"]
     assert len(data["cost"]) == 2 and data["cost"][0]["LoLA bytes"] == data["cost"][1]["LoLA bytes"]
     for path, caption in res["figures"]:
         assert (tmp_path / path.split("/")[-1]).is_file() and len(caption) > 60

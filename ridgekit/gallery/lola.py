@@ -33,7 +33,8 @@ the mechanism; the LoLA theory page of the docs states it):
   Memory is the bytes of the tensors each method holds (the state, or the KV cache), not the
   process's resident size.
 
-Everything is written as ``lola.json`` beside the figures.
+Everything is written as ``lola.json`` beside the figures (including the cache-size curves
+of every cache choice at the longest context, ``passkey_cache_curves``).
 """
 
 from __future__ import annotations
@@ -483,7 +484,8 @@ def _collisions(sz, seed, out, plt, checks, rep, figures, *, scheduler, n_jobs, 
 def _passkey_figure(out, plt, sz, pk, methods, model, mhas, maps, seed):
     """Pass-key accuracy against the context length and against the cache size (the
     cache-size curves for the random and most-recent choices are evaluated here);
-    returns (path, caption)."""
+    returns ((path, caption), curves), curves[choice][str(λ)] the accuracy at the longest
+    context for λ = 0 (the window hybrid) and each cache size."""
     W = sz.pk_window
     lam_mid = sz.pk_lams[len(sz.pk_lams) // 2]
     Tmax = sz.pk_Ts[-1]
@@ -496,6 +498,7 @@ def _passkey_figure(out, plt, sz, pk, methods, model, mhas, maps, seed):
     axes[0].set_title(f"Pass-key retrieval (trained on T ≤ {sz.pk_train_T[1]})")
     axes[0].legend(fontsize=7)
     lams = [0] + list(sz.pk_lams)
+    curves = {}
     for sc, lab in (("self_recall", "self-recall"), ("random", "random"), ("recent", "most recent")):
         known = {"self_recall": {lam: pk[Tmax][f"LoLA λ={lam}"] for lam in sz.pk_lams},
                  "random": {lam_mid: pk[Tmax][f"LoLA λ={lam_mid}, random choice"]},
@@ -504,6 +507,7 @@ def _passkey_figure(out, plt, sz, pk, methods, model, mhas, maps, seed):
             known[lam] if lam in known else
             _accuracy(model, mhas, maps, "lola", W, lam, sc, Tmax, sz.pk_n, seed + 100 + Tmax)
             for lam in sz.pk_lams]
+        curves[sc] = {str(lam): float(a) for lam, a in zip(lams, accs)}
         axes[1].plot([(2 * W - 1 + lam) / Tmax for lam in lams], accs, marker="o", ms=3, label=lab)
     axes[1].set_xscale("log")
     axes[1].set_xlabel(f"exact pairs held / full KV cache (T = {Tmax}); λ = {', '.join(map(str, lams))}")
@@ -519,7 +523,7 @@ def _passkey_figure(out, plt, sz, pk, methods, model, mhas, maps, seed):
         "training: softmax (reference), linear only, window hybrid and LoLA with cache sizes λ, at contexts "
         "longer than the training ones. Look for linear and window hybrid falling off as the pass-key leaves "
         "the window, and LoLA staying near softmax. Right: accuracy at the longest context against the "
-        "memory held relative to the full KV cache, for self-recall, random and most-recent cache choice."))
+        "memory held relative to the full KV cache, for self-recall, random and most-recent cache choice.")), curves
 
 
 def _cost_study(sz, seed, threads, out, plt, checks, rep, figures):
@@ -650,7 +654,8 @@ def run(out_dir, quick=True, sizes=None, seed=0, threads=1, *, scheduler=None, n
             rep.append(reported(f"pass-key T = {T}: accuracy (softmax / linear / window / LoLA λ={lam_max})",
                                 [pk[T][n] for n in ("softmax", "linear only", f"window {W} + linear",
                                                     f"LoLA λ={lam_max}")]))
-        figures.append(_passkey_figure(out, plt, sz, pk, methods, model, mhas, maps, seed))
+        fig_pk, cache_curves = _passkey_figure(out, plt, sz, pk, methods, model, mhas, maps, seed)
+        figures.append(fig_pk)
 
         # ---- cost
         status("LoLA: cost of generation")
@@ -658,7 +663,8 @@ def run(out_dir, quick=True, sizes=None, seed=0, threads=1, *, scheduler=None, n
         payload = {"sizes": asdict(sz), "seed": seed, "threads": threads,
                    "collisions": {str(N): r for N, r in coll.items()},
                    "passkey": {str(T): r for T, r in pk.items()},
-                   "passkey_long": {"length": sz.pk_long_T, **pk_long}, "passkey_fit_rel_mse": fit_err,
+                   "passkey_long": {"length": sz.pk_long_T, **pk_long},
+                   "passkey_cache_curves": {"length": Tmax, **cache_curves}, "passkey_fit_rel_mse": fit_err,
                    "passkey_final_loss": final_loss, "cost": cost,
                    "identities": {"window>=T": e1, "cache>=T": e2, "recurrent-parallel": e3}}
         (out / "lola.json").write_text(json.dumps(payload, indent=1, default=float))
