@@ -60,6 +60,21 @@ def _row_point(r, shape, origin, h, xrow):
 
 
 @njit(inline="always")
+def _row_point_next(shape, origin, h, ia, xrow):
+    """Advance the decoded row point of :func:`_row_point` (multi-index ia, coordinates
+    xrow) to the next grid row: an odometer, the same coordinates with no division."""
+    a = shape.shape[0] - 2
+    while a >= 0:
+        ia[a] += 1
+        if ia[a] < shape[a]:
+            xrow[a] = origin[a] + ia[a] * h[a]
+            return
+        ia[a] = 0
+        xrow[a] = origin[a]
+        a -= 1
+
+
+@njit(inline="always")
 def _row_base_at(xrow, origin, frame, base):
     """:func:`_row_base` from the decoded row point: the same sums in the same order."""
     d = frame.shape[0]
@@ -1323,8 +1338,13 @@ def splat_grid_3(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
             K[c] = _axis_nodes(fw[j, c])
             du[c] = h[d - 1] * frames[j, d - 1, c] / ht
         fast = K[0] == 3 and K[1] == 3 and K[2] == 3
+        ia = np.zeros(d, dtype=np.int64)
+        xrow = np.empty(d)
+        _row_point(0, shape, origin, h, xrow)
         for r in range(rows):
-            _row_base(r, shape, origin, h, frames[j], base)
+            if r:
+                _row_point_next(shape, origin, h, ia, xrow)
+            _row_base_at(xrow, origin, frames[j], base)
             for c in range(3):
                 _row_weights((base[c] - t0) / ht, du[c], fw[j, c], K[c], L, idx, w, c)
             la, lb = _inside_span_3(idx, L, T) if fast else (L, L)
