@@ -3,16 +3,20 @@
 Every ``_kernels.py`` imports its decorators from here, so that caching, the error
 model and the fastmath choice are set in one place (as numba-stats does in ``_util.py``).
 fastmath stays off by default.  A kernel may pass ``fastmath=`` explicitly only with a
-benchmark and an accuracy test that justify it, named in its docstring.  There are two
-such kernels, both with reassociation and contraction only (no assumptions on NaN,
-infinities or signed zeros): the fused GD step of :mod:`nets.torch._kernels` (its
+benchmark and an accuracy test that justify it, named in its docstring.  Three families
+of kernels do, none with assumptions on NaN, infinities or signed zeros.  With
+reassociation and contraction: the fused GD step of :mod:`nets.torch._kernels` (its
 reductions vectorise, 0.25 ms instead of 3–4 ms per network-step, and batched training
 equals one-at-a-time autograd training to 2e-15 in float64, tests/test_train.py), and the
 interpolating gathers of :mod:`kplane._kernels` (``_lerp_sum_frames``,
-``_bilerp_sum_frames``: the sum over frames vectorises with gathers, the 256² FBP
-backprojection of the 2-D ``iradon`` about 2× faster on one core; equal to scikit-image's
-``iradon`` to 1e-12 relative at 720 angles, tests/test_radon2d.py, and to the
-frame-by-frame gathers within the reordering bound, tests/test_kplane_kernels.py).
+``_bilerp_sum_frames``, ``_trilerp_sum_frames``: the sum over frames vectorises with
+gathers, the 256² FBP backprojection of the 2-D ``iradon`` about 2× faster on one core;
+equal to scikit-image's ``iradon`` to 1e-12 relative at 720 angles, tests/test_radon2d.py,
+and to the frame-by-frame gathers within the reordering bound,
+tests/test_kplane_kernels.py).  With contraction only (fused multiply-adds, every sum in
+its order): the 3 × 3 × 3 run kernels of the codimension-3 k-plane transform
+(``_splat_run_333``, ``_gather_run_333``: forward ~14 %, adjoint ~20–25 % faster on one
+core; within 2·N·eps·Σ|terms| of the general kernels, tests/test_kplane_kernels.py).
 """
 
 from __future__ import annotations
