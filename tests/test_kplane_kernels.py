@@ -212,3 +212,47 @@ def test_integer_footprints_snap_to_the_integer():
                           R.t_spacing, R.n_offsets, R.cell_volume / R.t_spacing ** 2, ref)
     got = R.forward(f).reshape(R.m, -1)
     assert np.abs(got - ref).max() <= 1e-14 * np.abs(ref).max()
+
+
+def _box_splat_ref(f, R):
+    """The n = 1 forward with the box kernel, pixel by pixel in numpy: node i of frame j
+    gets f(x)·|[lo, lo + w] ∩ [i − ½, i + ½]|/w, lo = (θ_jᵀx − t0)/ht − w/2 (the
+    distance-driven weights, written as an overlap, not the kernels' closed form)."""
+    x = R.origin + np.stack(np.meshgrid(*[np.arange(n) for n in R.grid_shape], indexing="ij"), -1) * R.spacing
+    x = x.reshape(-1, R.d)
+    T = R.n_offsets
+    out = np.zeros((R.m, T))
+    nodes = np.arange(T)
+    for j in range(R.m):
+        wf = R.footprints[j, 0]
+        lo = (x @ R.frames[j, :, 0] - R.t0) / R.t_spacing - 0.5 * wf
+        ov = np.clip(np.minimum(lo[:, None] + wf, nodes + 0.5) - np.maximum(lo[:, None], nodes - 0.5), 0.0, None)
+        out[j] = (f.reshape(-1)[:, None] * ov / wf).sum(0)
+    return out
+
+
+@pytest.mark.parametrize("offsets_kind", ["default", "coarse", "partial"])
+@pytest.mark.parametrize("d", [2, 3])
+def test_box_splat_matches_overlap_reference(d, offsets_kind):
+    # splat_grid_1 (four rows interleaved, fused multiply-adds, rows at the offset grid's
+    # rim one by one) against the overlap reference: a sum of N = (pixels) terms per node
+    # in another order and without fused multiply-adds, so within 2·N·eps·Σ|terms|;
+    # "partial" puts many pixels' footprints across the grid's ends
+    rng = np.random.default_rng(11 + d)
+    shape = {2: (13, 11), 3: (7, 6, 9)}[d]
+    R0 = KPlaneTransform(shape, stiefel_sample(d, 1, 9, rng=rng), k=d - 1, extent=1.0)
+    h = R0.t_spacing
+    radius = float(np.abs(R0.offsets).max())
+    offs = {"default": R0.offsets, "coarse": np.arange(-radius - 2 * h, radius + 2 * h + 1e-9, 1.3 * h),
+            "partial": np.arange(-0.5 * radius, 0.3 * radius, 1.1 * h)}[offsets_kind]
+    R = KPlaneTransform(shape, R0.frames, offs - offs.mean() + 0.01 * h, k=d - 1, extent=1.0)
+    # footprints of at most one offset step: the interleaved four-row path
+    assert R.kernel == "box" and np.all((R.footprints > 0) & (R.footprints <= 1))
+    f = rng.standard_normal(shape)
+    out = np.zeros((R.m, R.n_offsets + 2 * _kernels.PAD))
+    _kernels.splat_grid_1(f.reshape(-1, shape[-1]), np.asarray(shape, dtype=np.int64), R.origin, R.spacing,
+                          *R._kernel_args(), 1.0, out)
+    got = out[:, _kernels.PAD:_kernels.PAD + R.n_offsets]
+    ref, mag = _box_splat_ref(f, R), _box_splat_ref(np.abs(f), R)
+    assert np.abs(ref).max() > 0.1
+    assert np.all(np.abs(got - ref) <= 2 * f.size * np.finfo(float).eps * mag + 1e-300)
