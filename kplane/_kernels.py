@@ -304,6 +304,21 @@ def _splat_rows4_narrow(f, r, ab, u0s, du, wf, scale, lanes):
         od[id_ + 1] += vd * cd
 
 
+@njit
+def _nonzero_extent(f, nz):
+    """nz[r] = [first, last + 1) of the nonzero columns of row r of f ([0, 0) if none)."""
+    L = f.shape[1]
+    for r in range(f.shape[0]):
+        a = 0
+        while a < L and f[r, a] == 0.0:
+            a += 1
+        b = L
+        while b > a and f[r, b - 1] == 0.0:
+            b -= 1
+        nz[r, 0] = a if a < b else 0
+        nz[r, 1] = b if a < b else 0
+
+
 @pjit
 def splat_grid_1(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
     """Forward transform, n = 1, of values f (rows × L) on a regular grid.
@@ -313,12 +328,15 @@ def splat_grid_1(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
     0 < wf <= 1 the rows are splatted four at a time into four partial rows per frame
     (:func:`_splat_rows4_narrow`), summed into ``out`` when the frame block is done; the
     grouping depends only on the row index, so the result does not depend on how frames
-    are blocked or split."""
+    are blocked or split.  Each row is splatted only over its nonzero extent (found once
+    for all frames): the zeros around an object (half the pixels of a head phantom)
+    would add exact zeros."""
     m = frames.shape[0]
     d = shape.shape[0]
-    L = shape[d - 1]
     rows = f.shape[0]
     Tp = out.shape[1]
+    nz = np.empty((rows, 2), dtype=np.int64)
+    _nonzero_extent(f, nz)
     nfb = (m + FRAME_BLOCK - 1) // FRAME_BLOCK
     for fb in prange(nfb):
         base = np.empty(1)
@@ -340,7 +358,7 @@ def splat_grid_1(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
                         for q in range(4):
                             _row_base(r + q, shape, origin, h, frames[j], base)
                             u0s[q] = (base[0] - t0) / ht
-                            a, b = _valid_range(u0s[q], du, umin, umax, 0, L)
+                            a, b = _valid_range(u0s[q], du, umin, umax, nz[r + q, 0], nz[r + q, 1])
                             ab[q, 0] = a
                             ab[q, 1] = b
                         _splat_rows4_narrow(f, r, ab, u0s, du, wf, scale, lj)
@@ -348,7 +366,7 @@ def splat_grid_1(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
                 for rr in range(r, r1):
                     _row_base(rr, shape, origin, h, frames[j], base)
                     u0 = (base[0] - t0) / ht
-                    a, b = _valid_range(u0, du, umin, umax, 0, L)
+                    a, b = _valid_range(u0, du, umin, umax, nz[rr, 0], nz[rr, 1])
                     _splat_row_1(f, rr, a, b, u0, du, wf, scale, lj[0])
         for j in range(j0, j1):
             lj = lanes[j - j0]

@@ -235,7 +235,7 @@ def _box_splat_ref(f, R):
 @pytest.mark.parametrize("d", [2, 3])
 def test_box_splat_matches_overlap_reference(d, offsets_kind):
     # splat_grid_1 (four rows interleaved, fused multiply-adds, rows at the offset grid's
-    # rim one by one) against the overlap reference: a sum of N = (pixels) terms per node
+    # rim one by one, each row over its nonzero extent) against the overlap reference: a sum of N = (pixels) terms per node
     # in another order and without fused multiply-adds, so within 2·N·eps·Σ|terms|;
     # "partial" puts many pixels' footprints across the grid's ends
     rng = np.random.default_rng(11 + d)
@@ -249,6 +249,10 @@ def test_box_splat_matches_overlap_reference(d, offsets_kind):
     # footprints of at most one offset step: the interleaved four-row path
     assert R.kernel == "box" and np.all((R.footprints > 0) & (R.footprints <= 1))
     f = rng.standard_normal(shape)
+    rows = f.reshape(-1, shape[-1])  # zero rims and a zero row: the rows' nonzero extents
+    rows[::3, :2] = 0.0
+    rows[1::4, -3:] = 0.0
+    rows[5] = 0.0
     out = np.zeros((R.m, R.n_offsets + 2 * _kernels.PAD))
     _kernels.splat_grid_1(f.reshape(-1, shape[-1]), np.asarray(shape, dtype=np.int64), R.origin, R.spacing,
                           *R._kernel_args(), 1.0, out)
