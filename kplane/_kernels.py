@@ -1407,12 +1407,12 @@ def splat_grid_3(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
 def backproject_grid_3(g, weights, shape, origin, h, frames, fw, t0, ht, T, out):
     """:func:`backproject_grid_n` for n = 3, over runs as :func:`splat_grid_3`.
 
-    Frames outer over large blocks of rows (16, or 1024 rows each), rows inner: a frame's
-    T³ offset nodes are read for every row of the block while they sit in the L2 cache
-    (T = 41 in ℝ⁴ at 20⁴: 0.55 MB a frame; with the 32-row blocks of
-    :func:`backproject_grid_2` every frame was fetched again from L3 for each block, and
-    the adjoint ran at half the forward's throughput).  Each output voxel still sums its
-    frames in order, so the result does not depend on the block count."""
+    Parallel over 16 blocks of rows (blocks of about 1024 rows on grids of more than 16k
+    rows), frames outer inside a block, rows inner, each row's point decoded once per
+    block: measured ~20 % faster on one core than the 32-row blocks of
+    :func:`backproject_grid_2` (20⁴ grid, 40 frames, T³ = 41³ offset nodes a frame).  Each
+    output voxel still sums its frames in order, so the result does not depend on the
+    block count."""
     m = frames.shape[0]
     d = shape.shape[0]
     L = shape[d - 1]
