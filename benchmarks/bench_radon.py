@@ -18,6 +18,10 @@ case does not affect the others):
   error inside the reconstruction circle, each library reconstructing its *own* sinogram.  ASTRA: CPU projector "linear"
   (Joseph), ``create_sino`` and the "FBP" algorithm with the Ram-Lak filter, data objects
   created and deleted inside the timed call.
+* 2-D per core once more, ridgekit and scikit-image in one process on one thread, their
+  ``radon`` (and ``iradon``) calls alternating, 3 × ``--repeats`` pairs: the median and
+  range of the pairs' CPU-time ratios (a shared machine's speed drifts between the
+  separate processes above; adjacent calls see the same state).
 * ridgekit's first-call cost, in a fresh subprocess whose numba cache
   (``NUMBA_CACHE_DIR``) is an empty temporary directory (cold: compilation), and in a
   fresh subprocess with the normal cache (warm: loading compiled kernels); both minus the
@@ -177,6 +181,41 @@ def worker_2d(lib, n, m, repeats, threads=0):
     return out
 
 
+def worker_paired(n, m, repeats):
+    """One thread, ridgekit and scikit-image in the same process, their calls alternating
+    (radon, radon, iradon, iradon, …): both see the same machine state, so the ratio of
+    each adjacent pair of CPU times does not drift with the speed of a shared machine.
+    Returns the median and the extremes of the pairs' ratios, and the median times."""
+    import numpy as np
+
+    _limit_threads(1)
+    from skimage.transform import iradon as sk_iradon
+    from skimage.transform import radon as sk_radon
+
+    from ridgekit.radon import iradon, radon
+
+    img, _ = _phantom_and_mask(n)
+    theta = np.linspace(0.0, 180.0, m, endpoint=False)
+    sino = radon(img, theta)
+    sk_sino = sk_radon(img, theta)
+    calls = {"radon": (lambda: radon(img, theta), lambda: sk_radon(img, theta)),
+             "iradon": (lambda: iradon(sino, theta), lambda: sk_iradon(sk_sino, theta))}
+    out = {}
+    for name, (ours, theirs) in calls.items():
+        ours()
+        theirs()
+        t_ours, t_theirs = [], []
+        for _ in range(repeats):
+            for fn, acc in ((ours, t_ours), (theirs, t_theirs)):
+                c0 = time.process_time()
+                fn()
+                acc.append(time.process_time() - c0)
+        ratios = [b / a for a, b in zip(t_ours, t_theirs)]
+        out[name] = dict(ratio=_median(ratios), lo=min(ratios), hi=max(ratios), ours=_median(t_ours),
+                         theirs=_median(t_theirs))
+    return out
+
+
 def worker_first_call(n, m):
     """ridgekit in a fresh process: import, first and second radon and iradon calls."""
     t0 = time.perf_counter()
@@ -300,6 +339,12 @@ def run(args):
                 what = "1 thread" if threads == 1 else "all cores"
                 print(f"[bench] 2-D {lib} {n}² × {m} angles, {what} …", file=sys.stderr, flush=True)
                 results[(lib, n, m, threads)] = _run_worker(["2d", lib, n, m, args.repeats, threads])
+    paired = {}
+    if "scikit-image" in libs:
+        for n, m in sizes:
+            print(f"[bench] 2-D ridgekit and scikit-image alternating, {n}² × {m} angles, 1 thread …",
+                  file=sys.stderr, flush=True)
+            paired[(n, m)] = _run_worker(["paired", n, m, 3 * args.repeats])
     n0, m0 = sizes[0]
     print("[bench] first call, cold numba cache …", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory() as cache:
@@ -319,7 +364,7 @@ def run(args):
                           "astra-toolbox": _version("astra"), "numba": _version("numba"),
                           "numpy": _version("numpy")},
                 repeats=args.repeats)
-    text = render(results, libs, sizes, cold, warm, d3, info, args)
+    text = render(results, libs, sizes, cold, warm, d3, info, args, paired)
     print(text)
     if not args.no_write:
         write_results(text)
@@ -327,7 +372,7 @@ def run(args):
     return 0
 
 
-def render(results, libs, sizes, cold, warm, d3, info, args):
+def render(results, libs, sizes, cold, warm, d3, info, args, paired=None):
     L = []
     L.append(f"### Run of {info['date']}")
     L.append("")
@@ -380,6 +425,23 @@ def render(results, libs, sizes, cold, warm, d3, info, args):
              "each library's default relaxation (scikit-image 0.15 in its normalisation, ridgekit "
              "1.0 in Andersen & Kak's; see `iradon_sart`).")
     L.append("")
+    if paired:
+        L.append(f"Per core, alternating in one process (one thread; {3 * info['repeats']} pairs of calls, "
+                 f"ridgekit's and scikit-image's CPU times side by side, so that both see the same "
+                 f"machine state): scikit-image / ridgekit, the median over the pairs and the range.")
+        L.append("")
+        L.append("| size | radon: ridgekit | scikit-image | ratio (range) | iradon: ridgekit | scikit-image | "
+                 "ratio (range) |")
+        L.append("|---|---|---|---|---|---|---|")
+        for (n, m), r in paired.items():
+            if "failed" in r:
+                L.append(f"| {n}², {m} angles | {r['failed']} | | | | | |")
+                continue
+            a, b = r["radon"], r["iradon"]
+            L.append(f"| {n}², {m} angles | {_fmt_s(a['ours'])} | {_fmt_s(a['theirs'])} | {a['ratio']:.2f}× "
+                     f"({a['lo']:.2f}–{a['hi']:.2f}) | {_fmt_s(b['ours'])} | {_fmt_s(b['theirs'])} | "
+                     f"{b['ratio']:.2f}× ({b['lo']:.2f}–{b['hi']:.2f}) |")
+        L.append("")
     n0, m0 = sizes[0]
     L.append(f"First call of ridgekit ({n0}², {m0} angles), each in a fresh process:")
     L.append("")
@@ -450,6 +512,8 @@ def main(argv=None):
             out = worker_2d(rest[0], int(rest[1]), int(rest[2]), int(rest[3]), int(rest[4]))
         elif kind == "first":
             out = worker_first_call(int(rest[0]), int(rest[1]))
+        elif kind == "paired":
+            out = worker_paired(int(rest[0]), int(rest[1]), int(rest[2]))
         else:
             out = worker_3d(int(rest[0]), int(rest[1]), int(rest[2]))
         print(json.dumps(out))
