@@ -421,15 +421,18 @@ def _lerp_sum_frames(flat, base, x00, du, wts, lo, hi, orow):
     scikit-image's to 1e-12 relative at 24 and 720 angles, tests/test_kplane_kernels.py
     the n = 1 hat gather with the frame-by-frame one."""
     m = x00.shape[0]
+    one = np.uint64(1)
     for l in range(lo, hi):
         acc = 0.0
         for j in range(m):
             x = x00[j] + l * du[j]
             i = int(x)
             fr = x - i
-            p = base[j] + i
+            # unsigned (the index is >= 0 here): numba then skips the wraparound of
+            # negative indices, ~6 vector operations per gather (−21 % on one core)
+            p = np.uint64(base[j] + i)
             a = flat[p]
-            acc += wts[j] * (a + fr * (flat[p + 1] - a))
+            acc += wts[j] * (a + fr * (flat[p + one] - a))
         orow[l] += acc
 
 
