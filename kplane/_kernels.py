@@ -220,6 +220,7 @@ def _splat_row_1(f, r, l0, l1, u0, du, wf, scale, orow):
     """Splat grid row r (columns l0..l1−1, all meeting the grid) into one padded row
     (fused multiply-adds, as :func:`_splat_rows4_narrow`)."""
     if wf > 0.0 and wf <= 1.0:  # footprint meets at most two bins: branch-free weights
+        one = np.uint64(1)
         lo0 = u0 - 0.5 * wf + PAD + 0.5
         for l in range(l0, l1):
             v = f[r, l]
@@ -229,8 +230,9 @@ def _splat_row_1(f, r, l0, l1, u0, du, wf, scale, orow):
                 c = (lo + wf - i - 1.0) / wf
                 c = c if c > 0.0 else 0.0
                 sv = scale * v
-                orow[i] += sv * (1.0 - c)
-                orow[i + 1] += sv * c
+                p = np.uint64(i)  # >= 1 in the padded row: no wraparound of negative indices
+                orow[p] += sv * (1.0 - c)
+                orow[p + one] += sv * c
     else:
         for l in range(l0, l1):
             v = f[r, l]
@@ -274,8 +276,10 @@ def _splat_rows4_narrow(f, r, ab, u0s, du, wf, scale, lanes):
     fb = f[r + 1]
     fc = f[r + 2]
     fd = f[r + 3]
+    one = np.uint64(1)
     for l in range(lo, hi):
-        if fa[l] == 0.0 and fb[l] == 0.0 and fc[l] == 0.0 and fd[l] == 0.0:
+        ul = np.uint64(l)
+        if fa[ul] == 0.0 and fb[ul] == 0.0 and fc[ul] == 0.0 and fd[ul] == 0.0:
             continue  # zero regions of an image (outside an object) cost one test
         # the weights of _splat_row_1, term for term
         xa = la + l * du
@@ -290,18 +294,23 @@ def _splat_rows4_narrow(f, r, ab, u0s, du, wf, scale, lanes):
         cb = max((xb + wf - ib - 1.0) / wf, 0.0)
         cc = max((xc + wf - ic - 1.0) / wf, 0.0)
         cd = max((xd + wf - id_ - 1.0) / wf, 0.0)
-        va = scale * fa[l]
-        vb = scale * fb[l]
-        vc = scale * fc[l]
-        vd = scale * fd[l]
-        oa[ia] += va * (1.0 - ca)
-        oa[ia + 1] += va * ca
-        ob[ib] += vb * (1.0 - cb)
-        ob[ib + 1] += vb * cb
-        oc[ic] += vc * (1.0 - cc)
-        oc[ic + 1] += vc * cc
-        od[id_] += vd * (1.0 - cd)
-        od[id_ + 1] += vd * cd
+        va = scale * fa[ul]
+        vb = scale * fb[ul]
+        vc = scale * fc[ul]
+        vd = scale * fd[ul]
+        # unsigned bins (>= 1 in the padded rows): no wraparound of negative indices
+        pa = np.uint64(ia)
+        pb = np.uint64(ib)
+        pc = np.uint64(ic)
+        pd = np.uint64(id_)
+        oa[pa] += va * (1.0 - ca)
+        oa[pa + one] += va * ca
+        ob[pb] += vb * (1.0 - cb)
+        ob[pb + one] += vb * cb
+        oc[pc] += vc * (1.0 - cc)
+        oc[pc + one] += vc * cc
+        od[pd] += vd * (1.0 - cd)
+        od[pd + one] += vd * cd
 
 
 @njit
@@ -378,13 +387,15 @@ def splat_grid_1(f, shape, origin, h, frames, fw, t0, ht, T, scale, out):
 @njit
 def _gather_row_1(grow, wj, l0, l1, u0, du, wf, orow):
     """orow[l] += wj·Σ_i ht·K(t_i − s_l) g[i] for columns l0..l1−1 (all meeting the grid)."""
+    one = np.uint64(1)
     if wf == 0.0:  # hat: linear interpolation
         x0 = u0 + PAD
         for l in range(l0, l1):
             x = x0 + l * du
             i = int(x)
             fr = x - i
-            orow[l] += wj * (grow[i] + fr * (grow[i + 1] - grow[i]))
+            p = np.uint64(i)  # >= 1 in the padded row: no wraparound of negative indices
+            orow[l] += wj * (grow[p] + fr * (grow[p + one] - grow[p]))
     elif wf <= 1.0:  # footprint meets at most two bins: branch-free weights
         lo0 = u0 - 0.5 * wf + PAD + 0.5
         for l in range(l0, l1):
@@ -392,7 +403,8 @@ def _gather_row_1(grow, wj, l0, l1, u0, du, wf, orow):
             i = int(lo)
             c = (lo + wf - i - 1.0) / wf
             c = c if c > 0.0 else 0.0
-            orow[l] += wj * (grow[i] + c * (grow[i + 1] - grow[i]))
+            p = np.uint64(i)
+            orow[l] += wj * (grow[p] + c * (grow[p + one] - grow[p]))
     else:
         for l in range(l0, l1):
             orow[l] += wj * _line_weight(u0 + l * du, wf, grow)

@@ -31,9 +31,12 @@ function of the normalised frequency; ``None`` skips filtering.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy import fft as _fft
 
+from ridgekit._numba import num_threads
 from ridgekit._validation import as_float_array, check_choice, check_int, check_positive
 
 __all__ = ["FILTERS", "padded_length", "filter_multiplier", "fourier_filter"]
@@ -120,6 +123,15 @@ def filter_multiplier(P: int, spacing: float, *, order: int, n_axes: int = 1,
     return mult / spacing ** order
 
 
+@functools.lru_cache(maxsize=32)
+def _half_multiplier_1d(P, spacing, order, filter_name):
+    """The non-negative frequencies (P // 2 + 1 entries, read-only) of the one-axis
+    :func:`filter_multiplier`: a filtered backprojection asks for the same one every call."""
+    half = filter_multiplier(P, spacing, order=order, filter_name=filter_name)[: P // 2 + 1].copy()
+    half.flags.writeable = False
+    return half
+
+
 def fourier_filter(g, spacing: float, *, order: int, n_axes: int = 1,
                    filter_name: str | None = "ramp") -> np.ndarray:
     """Apply the multiplier :math:`|w|^{order}` along the last ``n_axes`` axes of ``g``.
@@ -156,6 +168,7 @@ def fourier_filter(g, spacing: float, *, order: int, n_axes: int = 1,
     """
     g = as_float_array(g, "g", allow_empty=False)
     spacing = check_positive(spacing, "spacing")
+    order = check_int(order, "order", minimum=0)
     n_axes = check_int(n_axes, "n_axes", minimum=1)
     if filter_name is None:
         return g.copy()
@@ -170,8 +183,10 @@ def fourier_filter(g, spacing: float, *, order: int, n_axes: int = 1,
     # two ≥ max(64, 2T), and the 2-D iradon equals scikit-image's to rounding; the plain ramp
     # takes the fast length (for n = 1 it is the same filter on any even P ≥ 2T − 1)
     P = padded_length(T) if filter_name == "ramp" else _power_of_two_length(T)
-    mult = filter_multiplier(P, spacing, order=order, n_axes=n_axes, filter_name=filter_name)
-    half = mult[..., : P // 2 + 1]
+    if n_axes == 1:
+        half = _half_multiplier_1d(P, spacing, order, filter_name)
+    else:
+        half = filter_multiplier(P, spacing, order=order, n_axes=n_axes, filter_name=filter_name)[..., : P // 2 + 1]
     lead = g.shape[: g.ndim - n_axes]
     flat = g.reshape((-1,) + g.shape[g.ndim - n_axes:])
     out = np.empty_like(flat)
@@ -184,14 +199,14 @@ def fourier_filter(g, spacing: float, *, order: int, n_axes: int = 1,
     for lo in range(0, flat.shape[0], chunk):
         # rfftn/irfftn with s=(P,)*n, pruned: the zero rows of the padding are not transformed
         # forward, the rows cropped away are not transformed back
-        G = _fft.rfft(flat[lo:lo + chunk], n=P, axis=-1, workers=-1)
+        G = _fft.rfft(flat[lo:lo + chunk], n=P, axis=-1, workers=num_threads())
         for ax in axes[-2::-1]:
-            G = _fft.fft(G, n=P, axis=ax, workers=-1, overwrite_x=True)
+            G = _fft.fft(G, n=P, axis=ax, workers=num_threads(), overwrite_x=True)
         with np.errstate(over="ignore", invalid="ignore"):
             G *= half
         for ax in axes[:-1]:
-            G = _fft.ifft(G, axis=ax, workers=-1, overwrite_x=True)[(slice(None),) * ax + (slice(0, T),)]
-        out[lo:lo + chunk] = _fft.irfft(G, n=P, axis=-1, workers=-1)[crop]
+            G = _fft.ifft(G, axis=ax, workers=num_threads(), overwrite_x=True)[(slice(None),) * ax + (slice(0, T),)]
+        out[lo:lo + chunk] = _fft.irfft(G, n=P, axis=-1, workers=num_threads())[crop]
     if not np.all(np.isfinite(out)):
         raise ValueError(f"g: the filtered data overflow float64 (max |g| = {float(np.max(np.abs(g))):.3g}, "
                          f"spacing {spacing:g}); rescale g or the spacing")

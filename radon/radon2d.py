@@ -227,27 +227,27 @@ def iradon(radon_image, theta=None, output_size=None, filter_name="ramp",
             # scikit-image's padded length)
             before = min(before, max(0, radius + 2 - centre))
             after = min(after, max(0, centre + radius + 2 - n_det))
-        sino = np.pad(sino, ((before, after), (0, 0)))
-        n_det += before + after
-        centre += before
+    else:
+        before = after = 0
+    # one row per projection, zero-padded (one copy for the pad and the transpose)
+    rows = np.zeros((n_ang, before + n_det + after))
+    rows[:, before:before + n_det] = sino.T
+    n_det += before + after
+    centre += before
     # filter along the detector axis with scikit-image's padded length
-    filtered = fourier_filter(np.ascontiguousarray(sino.T), 1.0, order=1, filter_name=filter_name) \
-        if filter_name is not None else np.ascontiguousarray(sino.T)
+    filtered = fourier_filter(rows, 1.0, order=1, filter_name=filter_name) if filter_name is not None else rows
     op = _operator((output_size, output_size), (radius, radius), theta, n_det, det_centre=centre)
-    lrange = np.zeros((output_size, 2), dtype=np.int64)
-    lrange[:, 1] = output_size
     if circle:  # compute only inside the reconstruction circle (the rest is set to 0)
-        dr = np.arange(output_size) - radius
-        half = np.floor(np.sqrt(np.maximum(radius ** 2 - dr ** 2, -1.0))).astype(np.int64)
-        inside = radius ** 2 - dr ** 2 >= 0
-        lrange[:, 0] = np.where(inside, np.maximum(radius - half, 0), 0)
-        lrange[:, 1] = np.where(inside, np.minimum(radius + half + 1, output_size), 0)
+        lrange = _circle_columns(output_size, radius)
+    else:
+        lrange = np.zeros((output_size, 2), dtype=np.int64)
+        lrange[:, 1] = output_size
     # c_{2,1} = 1/2 with the probability measure on the half circle; without a filter
     # scikit-image returns π/(2N)·Σ_j g_j, i.e. half the backprojection with the arc-length
     # measure on [0, π): kept for drop-in compatibility
     scale = 0.5 if filter_name is not None else 0.5 * np.pi
-    weighted = filtered * op.weights[:, None]
     if interpolation == "cubic":
+        weighted = filtered * op.weights[:, None]
         mode = _kernels.CUBIC
         coef = np.ascontiguousarray(CubicSpline(np.arange(n_det, dtype=np.float64), weighted, axis=1,
                                                 bc_type="not-a-knot").c.transpose(2, 0, 1))
@@ -255,7 +255,8 @@ def iradon(radon_image, theta=None, output_size=None, filter_name="ramp",
     else:
         mode = _kernels.LINEAR if interpolation == "linear" else _kernels.NEAREST
         coef = np.zeros((1, 4, 1))
-        gw = np.pad(weighted, ((0, 0), (_kernels.PAD, _kernels.PAD)))
+        gw = np.zeros((n_ang, n_det + 2 * _kernels.PAD))
+        np.multiply(filtered, op.weights[:, None], out=gw[:, _kernels.PAD:_kernels.PAD + n_det])
     rec = np.zeros((output_size, output_size))
     xi = op.frames[:, :, 0]
     _kernels.backproject_2d(gw, coef, mode, np.ascontiguousarray(xi[:, 0]), np.ascontiguousarray(xi[:, 1]),

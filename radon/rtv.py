@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ridgekit._numba import num_threads
 from ridgekit._validation import as_float_array, check_int, check_positive
 from ridgekit.kplane.filters import FILTERS
 from ridgekit.kplane.stiefel import sphere_area
@@ -128,10 +129,10 @@ def _deblur(g, R, upsample=1):
     w = R.footprints[:, 0] * R.t_spacing
     bins = np.sinc(tau * R.t_spacing / (2 * np.pi)) ** (1 if R.kernel == "box" else 2)
     kern = np.sinc(np.outer(w, tau) / (2 * np.pi)) * bins[None, :]
-    G = _fft.rfft(g, n=P, axis=1, workers=-1) / kern
+    G = _fft.rfft(g, n=P, axis=1, workers=num_threads()) / kern
     if P % 2 == 0:  # split the Nyquist bin so the upsampled signal stays real and symmetric
         G[:, -1] *= 0.5
-    fine = _fft.irfft(G, n=P * upsample, axis=1, workers=-1) * upsample
+    fine = _fft.irfft(G, n=P * upsample, axis=1, workers=num_threads()) * upsample
     return fine[:, : T * upsample]
 
 
@@ -148,7 +149,7 @@ def _laplacian_power(f, h, order, filter_name):
 
     d = f.ndim
     shape = f.shape
-    F = _fft.rfftn(f, s=shape, workers=-1)
+    F = _fft.rfftn(f, s=shape, workers=num_threads())
     freqs = [2 * np.pi * _fft.fftfreq(S, d=h) for S in shape[:-1]]
     freqs.append(2 * np.pi * _fft.rfftfreq(shape[-1], d=h))
     k2 = np.zeros(F.shape)
@@ -160,4 +161,4 @@ def _laplacian_power(f, h, order, filter_name):
         window = {"shepp-logan": np.sinc(nu / 2), "cosine": np.cos(np.pi * nu / 2),
                   "hamming": 0.54 + 0.46 * np.cos(np.pi * nu), "hann": 0.5 + 0.5 * np.cos(np.pi * nu)}
         mult = mult * window[filter_name]
-    return np.ascontiguousarray(_fft.irfftn(F * mult, s=shape, workers=-1))
+    return np.ascontiguousarray(_fft.irfftn(F * mult, s=shape, workers=num_threads()))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numba
 
-__all__ = ["njit", "pjit", "prange"]
+__all__ = ["njit", "pjit", "prange", "num_threads"]
 
 _OPTIONS = dict(cache=True, error_model="numpy", fastmath=False, nogil=True)
 
@@ -40,3 +40,11 @@ def njit(*args, **kwargs):
 def pjit(*args, **kwargs):
     """Parallel kernel decorator with the project policy (loops use ``prange``)."""
     return numba.njit(*args, **{**_OPTIONS, "parallel": True, **kwargs})
+
+
+def num_threads() -> int:
+    """Threads for ridgekit's parallel work outside numba (``scipy.fft``'s ``workers``):
+    numba's current setting, so that ``numba.set_num_threads(1)`` makes every part of a
+    call run on one thread (a 2-thread FFT of the 256² ``iradon``'s 180 projections costs
+    more CPU time than it saves wall time)."""
+    return numba.get_num_threads()

@@ -219,6 +219,38 @@ def test_filter_equals_power_of_two_padding(n, T):
         assert np.abs(out - direct).max() <= 1e-12 * np.abs(direct).max()
 
 
+@pytest.mark.parametrize("name", FILTERS)
+def test_cached_multiplier_is_the_multiplier_and_read_only(name):
+    """One-axis multipliers are cached between calls: the cached half spectrum is
+    filter_multiplier's (bit for bit), cannot be written through, and a second call with
+    other spacings or orders does not see the first's; the filtered result of a repeated call
+    is bit-identical, and identical on one thread and on two (the FFT's workers follow
+    numba's thread setting; rows are transformed independently)."""
+    import numba
+
+    from ridgekit.kplane import filters
+
+    g = np.random.default_rng(5).standard_normal((7, 50))
+    first = fourier_filter(g, 0.3, order=1, filter_name=name)
+    P = padded_length(50) if name == "ramp" else 128
+    half = filters._half_multiplier_1d(P, 0.3, 1, name)
+    assert np.array_equal(half, filter_multiplier(P, 0.3, order=1, filter_name=name)[: P // 2 + 1])
+    with pytest.raises(ValueError):
+        half[0] = 1.0
+    other = fourier_filter(g, 0.6, order=3, filter_name=name)
+    ref = _filter_reference(g, 0.6, 3, 1, P) if name == "ramp" else None
+    if ref is not None:
+        assert np.abs(other - ref).max() <= 1e-12 * np.abs(ref).max()
+    assert np.array_equal(fourier_filter(g, 0.3, order=1, filter_name=name), first)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = fourier_filter(g, 0.3, order=1, filter_name=name)
+    finally:
+        numba.set_num_threads(threads)
+    assert np.array_equal(one, first)
+
+
 def test_filter_none_copies():
     g = np.arange(12.0).reshape(3, 4)
     out = fourier_filter(g, 1.0, order=1, filter_name=None)
