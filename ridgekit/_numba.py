@@ -19,6 +19,12 @@ its order): the 3 × 3 × 3 run kernels of the codimension-3 k-plane transform
 core; within 2·N·eps·Σ|terms| of the general kernels) and the n = 1 row splats
 (``_splat_row_1``, ``_splat_rows4_narrow``: the 2-D ``radon`` ~10 % faster on one core;
 within 2·N·eps·Σ|terms| of a pixel-by-pixel overlap reference), tests/test_kplane_kernels.py.
+
+Caching (``cache=True``): numba checks a cached kernel against its own source file only.
+A kernel that calls one from another file (``radon._kernels`` calls the row helpers of
+``kplane._kernels``) keeps the compiled old callee after that file is edited in place: after
+editing a ``_kernels.py``, delete the cache files (``find . -name '*.nbi' -o -name '*.nbc'
+| xargs rm``).  Installing a new version replaces every file, so users are not affected.
 """
 
 from __future__ import annotations
