@@ -116,7 +116,7 @@ def _hat_integral(x):
 
 
 #: Contraction only (multiply-adds fused, the order of every sum kept), for the n = 1 row
-#: splats (:func:`_splat_rows4_narrow`) and the unrolled 3 × 3 × 3 run kernels of n = 3
+#: splats (:func:`_splat_row_1`, :func:`_splat_rows4_narrow`) and the unrolled 3 × 3 × 3 run kernels of n = 3
 #: (:func:`_splat_run_333`): exceptions to the fastmath-off policy of :mod:`ridgekit._numba`.
 _FMA = {"contract"}
 
