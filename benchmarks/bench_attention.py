@@ -7,6 +7,12 @@
    H += φ(k)vᵀ, s += φ(k), y = φ(q)ᵀH / φ(q)ᵀs) and against softmax attention with a
    key-value cache.  Goal: LoLA within 2× of linear attention at T = 16k; the crossover
    length where LoLA becomes faster than softmax + KV cache is printed.
+   The same at the level of a whole attention layer and of a transformer block, where a
+   model pays it: :meth:`LoLAAttention.step` (embedding 512 = 8 heads × 64, the input and
+   output projections of one ``nn.MultiheadAttention``, shared by every mechanism) and
+   ``nn.TransformerEncoderLayer(512, 8)`` (its defaults: post-norm, feed-forward 2048, ReLU)
+   with that layer as its ``self_attn``, stepped token by token (checked against the encoder
+   layer's own forward with a causal mask before timing).
 2. Prefill of T = 16k tokens (parallel mode, chunked): :func:`lola_attention` (window 64,
    cache 256) against :func:`window_linear_attention` (window 64, no cache).  Goal: within 3×.
 3. Anchor: flash-linear-attention (``pip install --no-deps flash-linear-attention fla-core``
@@ -33,9 +39,11 @@ import time
 import torch
 
 from ridgekit.nets.torch.attention import (
+    KVCacheState,
     LoLAState,
     linear_attention,
     lola_attention,
+    lola_layer,
     softmax_attention,
     window_linear_attention,
 )
@@ -51,20 +59,6 @@ def _median_time(fn, repeats=3):
         fn()
         ts.append(time.perf_counter() - t0)
     return statistics.median(ts)
-
-
-class KVCache:
-    def __init__(self, L):
-        self.k = torch.zeros(1, H, L, D)
-        self.v = torch.zeros(1, H, L, D)
-        self.t = 0
-
-    def step(self, q, k, v):
-        self.k[:, :, self.t] = k
-        self.v[:, :, self.t] = v
-        self.t += 1
-        sc = (q.unsqueeze(2) @ self.k[:, :, :self.t].transpose(-1, -2)) / 8.0
-        return (torch.softmax(sc, -1) @ self.v[:, :, :self.t])[:, :, 0]
 
 
 class BareLinear:
@@ -91,8 +85,8 @@ def per_token(make, L, steps, g, cpu=False):
     with torch.no_grad():
         if isinstance(obj, LoLAState):
             obj.prefill(q[:, :, :n0], k[:, :, :n0], v[:, :, :n0])
-        elif isinstance(obj, KVCache):
-            obj.k[:, :, :n0], obj.v[:, :, :n0], obj.t = k[:, :, :n0], v[:, :, :n0], n0
+        elif isinstance(obj, KVCacheState):
+            obj.append(k[:, :, :n0], v[:, :, :n0])
         else:
             fk = torch.nn.functional.elu(k[:, :, :n0]) + 1
             obj.H += fk.transpose(-1, -2) @ v[:, :, :n0]
@@ -120,12 +114,86 @@ def generation(L, steps, g):
     res = {name: min(ts) for name, ts in res.items()}
     res.update({f"{name} [CPU]": min(ts) for name, ts in cpu.items()})
     lengths = [n for n in (256, 512, 1024, 2048, 4096, 8192) if n < L] + [L]
-    soft = {n: min(per_token(lambda n_: KVCache(n_), n, min(steps, n // 2), g) for _ in range(2))
+    soft = {n: min(per_token(lambda n_: KVCacheState(1, H, D, capacity=n_), n, min(steps, n // 2), g)
+                   for _ in range(2))
             for n in sorted(set(lengths))}
     lola_at = {n: min(per_token(makers["LoLA"], n, min(steps, n // 2), g) for _ in range(2))
                for n in sorted(set(lengths))}
     cross = next((n for n in sorted(soft) if lola_at[n] < soft[n]), None)
     return res, soft, lola_at, cross
+
+
+def block_step(enc, x, state):
+    """One token through ``enc``, an ``nn.TransformerEncoderLayer`` (post-norm, its defaults)
+    whose ``self_attn`` is a :class:`LoLAAttention`: norm1(x + attn(x)), then
+    norm2(h + linear2(relu(linear1(h))))."""
+    with torch.no_grad():
+        h = enc.norm1(x + enc.self_attn.step(x, state))
+        return enc.norm2(h + enc.linear2(enc.activation(enc.linear1(h))))
+
+
+def check_block_step(enc, g, T=40):
+    """The stepped block equals the encoder layer's own forward with a causal mask (float32:
+    sums of ~2048 products of O(1) terms, a few 1e-6 expected; 1e-4 allows 30x that)."""
+    x = torch.randn(1, T, enc.self_attn.embed_dim, generator=g)
+    mask = torch.nn.Transformer.generate_square_subsequent_mask(T)
+    with torch.no_grad():
+        ref = enc(x, src_mask=mask, is_causal=True)
+    st = enc.self_attn.new_state(1)
+    ys = torch.stack([block_step(enc, x[:, t], st) for t in range(T)], 1)
+    err = float((ys - ref).abs().max())
+    if not err < 1e-4:
+        raise AssertionError(f"stepped block differs from nn.TransformerEncoderLayer by {err:.2e} (> 1e-4)")
+    return err
+
+
+def layered(L, steps, g, rounds=3):
+    """Per-token time (wall and CPU) of generation through one attention layer and through a
+    block, after a prompt of L - rounds * steps tokens; rounds interleaved over the mechanisms,
+    each continuing the same state; best round.  Every mechanism has the same projections."""
+    E = H * D
+    torch.manual_seed(0)
+    enc = torch.nn.TransformerEncoderLayer(E, H, dropout=0.0, batch_first=True)  # feed-forward 2048
+    enc.eval()
+    mha = enc.self_attn
+    modes = ("lola", "linear", "window", "softmax")
+    layers = {m: lola_layer(mha, mode=m, window=WINDOW, cache_size=CACHE) for m in modes}
+    block_err = {}
+    for m in modes:
+        enc.self_attn = layers[m]
+        block_err[m] = check_block_step(enc, g)
+    n0 = L - rounds * steps
+    q, k, v = (torch.randn(1, H, n0, D, generator=g) for _ in range(3))
+    xs = torch.randn(rounds * steps, 1, E, generator=g)
+    res = {}
+    for level in ("layer", "block"):
+        states = {}
+        for m in modes:
+            st = layers[m].new_state(1, capacity=L)
+            with torch.no_grad():
+                if m == "softmax":
+                    st.append(k, v)
+                else:
+                    st.prefill(q, k, v)
+            states[m] = st
+        wall = {m: [] for m in modes}
+        cpu = {m: [] for m in modes}
+        for r in range(rounds):
+            for m in modes:
+                lay, st = layers[m], states[m]
+                w0, c0 = time.perf_counter(), time.process_time()
+                for i in range(r * steps, (r + 1) * steps):
+                    if level == "layer":
+                        lay.step(xs[i], st)
+                    else:
+                        enc.self_attn = lay
+                        block_step(enc, xs[i], st)
+                wall[m].append((time.perf_counter() - w0) / steps)
+                cpu[m].append((time.process_time() - c0) / steps)
+        for m in modes:
+            res[f"{level} {m}"] = min(wall[m])
+            res[f"{level} {m} [CPU]"] = min(cpu[m])
+    return res, block_err
 
 
 def prefill(L, g):
@@ -195,6 +263,18 @@ def main():
     for n in sorted(soft):
         print(f"   {n:6d}   {1e6 * soft[n]:12.1f}        {1e6 * lola_at[n]:10.1f}")
     print(f"   crossover: LoLA faster than softmax + KV cache from T = {cross}")
+    lay, block_err = layered(L, a.steps, g)
+    print(f"\n1b. generation at T = {L} through a layer ({H * D} wide: projections + attention) and an "
+          "nn.TransformerEncoderLayer block (+ LayerNorms, feed-forward 2048)")
+    print("   stepped block = the encoder layer's forward (causal mask), max abs difference: "
+          + ", ".join(f"{m} {e:.1e}" for m, e in block_err.items()) + " (claim < 1e-4)")
+    for key, t in lay.items():
+        print(f"   {key:26s} {1e6 * t:9.1f} us/token  {1 / t:9.0f} tokens/s")
+    for level in ("layer", "block"):
+        for sfx, what in (("", "wall"), (" [CPU]", "CPU time")):
+            r = lay[f"{level} lola{sfx}"] / lay[f"{level} linear{sfx}"]
+            print(f"   {level} {what}: LoLA / linear = {r:.2f} (goal <= 2), softmax + KV / LoLA = "
+                  f"{lay[f'{level} softmax{sfx}'] / lay[f'{level} lola{sfx}']:.2f}")
     pf = prefill(L, g)
     print(f"\n2. prefill of {L} tokens")
     for name, t in pf.items():
@@ -208,8 +288,9 @@ def main():
     q, k, v = (torch.randn(1, H, 128, D, generator=g) for _ in range(3))
     e = float((lola_attention(q, k, v, 128, CACHE) - softmax_attention(q, k, v)).abs().max())
     print(f"\nLoLA (window >= T) vs softmax, float32: max abs difference {e:.2e}")
-    print(json.dumps({"threads": torch.get_num_threads(), "generation": res, "softmax_kv": soft,
-                      "lola_by_length": lola_at, "crossover": cross, "prefill": pf, "fla": anchor}, default=float))
+    print(json.dumps({"threads": torch.get_num_threads(), "generation": res, "layered": lay,
+                      "block_check": block_err, "softmax_kv": soft, "lola_by_length": lola_at, "crossover": cross,
+                      "prefill": pf, "fla": anchor}, default=float))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ torch = pytest.importorskip("torch")
 
 from ridgekit.nets.torch.attention import (  # noqa: E402
     HedgehogFeatureMap,
+    KVCacheState,
     LoLAAttention,
     LoLAState,
     SoftmaxRandomFeatures,
@@ -389,6 +390,75 @@ def test_hedgehog_map_and_module_conversion():
         assert float((direct - lola_attention(q, k, v, 2, 3, feature_map="exp")).abs().max()) < TOL64
         y, w = att(x, x, x, attn_mask=mask)
     assert w is None and y.shape == x.shape
+
+
+def test_kv_cache_state_equals_softmax_and_grows():
+    """Token-by-token softmax with a growing key-value cache equals the parallel softmax
+    attention (itself checked against loops above); the cache doubles when full."""
+    q, k, v = qkv(T=23, seed=4)
+    B, Hh, T, d = q.shape
+    st = KVCacheState(B, Hh, d, value_dim=v.shape[-1], capacity=1, dtype=torch.float64)
+    sizes = []
+    ys = []
+    for t in range(T):
+        ys.append(st.step(q[:, :, t], k[:, :, t], v[:, :, t]))
+        sizes.append(st.nbytes())
+    ref = softmax_attention(q, k, v)
+    assert float((torch.stack(ys, 2) - ref).abs().max()) < TOL64
+    per_pair = B * Hh * (d + v.shape[-1]) * 8
+    assert sizes[0] == per_pair and sizes[-1] == 32 * per_pair  # capacity 1, 2, 4, ..., 32 >= 23
+    pre = KVCacheState(B, Hh, d, value_dim=v.shape[-1], capacity=4, dtype=torch.float64)
+    yp = pre.prefill(q[:, :, :15], k[:, :, :15], v[:, :, :15])
+    yp = torch.cat([yp] + [pre.step(q[:, :, t], k[:, :, t], v[:, :, t]).unsqueeze(2) for t in range(15, T)], 2)
+    assert float((yp - ref).abs().max()) < TOL64
+    app = KVCacheState(B, Hh, d, value_dim=v.shape[-1], capacity=3, dtype=torch.float64)
+    app.append(k[:, :, :15], v[:, :, :15])
+    ya = torch.stack([app.step(q[:, :, t], k[:, :, t], v[:, :, t]) for t in range(15, T)], 2)
+    assert float((ya - ref[:, :, 15:]).abs().max()) < TOL64
+    with pytest.raises(ValueError, match="append expects"):
+        app.append(k[:, :, :2, :2], v[:, :, :2])
+    vn = v[:, :, 0].clone()
+    vn[0, 1, 0] = float("inf")
+    with pytest.raises(ValueError, match="v contains NaN or infinite"):
+        pre.step(q[:, :, 0], k[:, :, 0], vn)
+    assert pre.t == T
+
+
+@pytest.mark.parametrize("mode", ["softmax", "linear", "window", "lola"])
+def test_layer_generation_equals_forward(mode):
+    """LoLAAttention.prefill + step over a sequence equal forward on the whole sequence; in
+    mode "softmax" both equal torch's own nn.MultiheadAttention with a causal mask."""
+    torch.manual_seed(1)
+    E, Hh, T = 12, 3, 30
+    mha = torch.nn.MultiheadAttention(E, Hh, batch_first=True, dtype=torch.float64)
+    layer = lola_layer(mha, mode=mode, window=4, cache_size=5, chunk_size=3)
+    x = torch.randn(2, T, E, dtype=torch.float64)
+    with torch.no_grad():
+        ref = layer(x, is_causal=True)[0]
+        if mode == "softmax":
+            mask = torch.nn.Transformer.generate_square_subsequent_mask(T, dtype=torch.float64)
+            torch_ref = mha(x, x, x, attn_mask=mask, need_weights=False)[0]
+            assert float((ref - torch_ref).abs().max()) < TOL64
+    st = layer.new_state(2, capacity=2)
+    ys = torch.stack([layer.step(x[:, t], st) for t in range(T)], 1)
+    assert float((ys - ref).abs().max()) < TOL64
+    st = layer.new_state(2)
+    half = 13
+    yp = torch.cat([layer.prefill(x[:, :half], st)] + [layer.step(x[:, t], st).unsqueeze(1) for t in range(half, T)],
+                   1)
+    assert float((yp - ref).abs().max()) < TOL64
+    assert isinstance(st, KVCacheState if mode == "softmax" else LoLAState)
+    if mode != "softmax":  # the mechanism of the state is the layer's
+        assert (st.window, st.lam) == {"linear": (0, 0), "window": (4, 0), "lola": (4, 5)}[mode]
+    with pytest.raises(ValueError, match="x must have shape"):
+        layer.step(x[:, 0, :5], st)
+    with pytest.raises(ValueError, match="fresh"):
+        layer.prefill(x[:, :3], st)
+    other = LoLAAttention(E, Hh, mode="lola" if mode == "softmax" else "softmax", dtype=torch.float64)
+    with pytest.raises(ValueError, match="does not belong"):
+        layer.step(x[:, 0], other.new_state(2))
+    with pytest.raises(TypeError, match="new_state"):
+        layer.step(x[:, 0], None)
 
 
 # ----------------------------------------------------------------------------- bad input

@@ -54,6 +54,7 @@ from torch import nn
 __all__ = [
     "FEATURE_MAPS",
     "HedgehogFeatureMap",
+    "KVCacheState",
     "SoftmaxRandomFeatures",
     "LoLAAttention",
     "LoLAState",
@@ -210,6 +211,19 @@ def _check_qkv(q, k, v, causal=True):
     for name, x in (("q", q), ("k", k), ("v", v)):
         if not bool(torch.isfinite(x).all()):
             raise ValueError(f"{name} contains NaN or infinite entries")
+
+
+def _check_token(x, name, shape, dtype):
+    """One token's q, k or v for a recurrent state: shape ``shape`` (or with a length-1 axis 2)."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if x.dim() == 4 and x.shape[2] == 1:
+        x = x[:, :, 0]
+    if tuple(x.shape) != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)} (or with a length-1 axis), got {tuple(x.shape)}")
+    if x.dtype != dtype:
+        raise TypeError(f"{name} must be {dtype}, got {x.dtype}")
+    return x
 
 
 _TRUSTED = (_elu1, F.relu, _exp_hedgehog)  # finite, non-negative features of finite input
@@ -474,10 +488,11 @@ def self_recall_error(fk, v, H, s):
     torch.Tensor, shape (..., n)
     """
     num = fk @ H
-    den = (fk * s.unsqueeze(-2)).sum(-1, keepdim=True)
-    pos = den > 0
-    pred = torch.where(pos, num / torch.where(pos, den, torch.ones_like(den)), torch.zeros_like(num))
-    return ((pred - v) ** 2).sum(-1)
+    den = fk @ s.unsqueeze(-1)  # (..., n, 1)
+    # 1/den where den > 0, else 0 (prediction 0): formed on the small (..., n, 1) tensor
+    inv = torch.where(den > 0, 1.0 / torch.where(den > 0, den, torch.ones_like(den)), torch.zeros_like(den))
+    diff = num * inv - v
+    return (diff * diff).sum(-1)
 
 
 def _hash_scores(pos, seed):
@@ -508,16 +523,24 @@ def _update(G, P, H, s, lam, scoring, seed):
     else:
         score = _hash_scores(C["pos"], seed).to(H.dtype)
     order = torch.sort(score, dim=-1, descending=True, stable=True).indices
-    keep = torch.sort(order[..., :lam], dim=-1).values
-    drop = torch.sort(order[..., lam:], dim=-1).values
+    # flag the dropped candidates; a stable sort of the flags lists the kept ones first, then
+    # the dropped ones, each group in position order
+    dropped = torch.ones_like(order, dtype=torch.uint8).scatter_(-1, order[..., :lam], 0)
+    idx = torch.sort(dropped, dim=-1, stable=True).indices
+    keep, drop = idx[..., :lam], idx[..., lam:]
+    # rows of the flattened (batch * heads * n, e) tensors: index_select copies whole rows,
+    # much cheaper than gather with an index expanded over the last axis
+    base = torch.arange(0, idx.shape[:-1].numel() * n, n, device=idx.device).view(*idx.shape[:-1], 1)
+    keep_rows, drop_rows = (keep + base).reshape(-1), (drop + base).reshape(-1)
 
-    def take(x, idx):
-        return x.gather(-2, idx.unsqueeze(-1).expand(*idx.shape, x.shape[-1]))
+    def take(x, rows):
+        e = x.shape[-1]
+        return x.reshape(-1, e).index_select(0, rows).view(*x.shape[:-2], -1, e)
 
-    fE, vE = take(C["f"], drop), take(C["v"], drop)
+    fE, vE = take(C["f"], drop_rows), take(C["v"], drop_rows)
     H = H + fE.transpose(-1, -2) @ vE
     s = s + fE.sum(-2)
-    newG = {"k": take(C["k"], keep), "v": take(C["v"], keep), "f": take(C["f"], keep),
+    newG = {"k": take(C["k"], keep_rows), "v": take(C["v"], keep_rows), "f": take(C["f"], keep_rows),
             "pos": C["pos"].gather(-1, keep)}
     return newG, H, s
 
@@ -748,18 +771,6 @@ class LoLAState:
         ts = [self._K, self._V, self._F, self._HS, self._mask] + list(self.G.values())
         return int(sum(x.numel() * x.element_size() for x in ts))
 
-    def _check_token(self, x, name, last):
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-        if x.dim() == 4 and x.shape[2] == 1:
-            x = x[:, :, 0]
-        if x.shape != (self.B, self.Hh, last):
-            raise ValueError(f"{name} must have shape ({self.B}, {self.Hh}, {last}) (or with a length-1 axis), "
-                             f"got {tuple(x.shape)}")
-        if x.dtype != self.dtype:
-            raise TypeError(f"{name} must be {self.dtype}, got {x.dtype}")
-        return x
-
     def _store_cache(self):
         g = self.G["pos"].shape[-1]
         if g:
@@ -815,9 +826,9 @@ class LoLAState:
         tensors = isinstance(q, torch.Tensor) and isinstance(k, torch.Tensor) and isinstance(v, torch.Tensor)
         if not (tensors and q.shape == self._shape_qk and k.shape == self._shape_qk and v.shape == self._shape_v
                 and q.dtype == k.dtype == v.dtype == self.dtype):
-            q = self._check_token(q, "q", self.d)
-            k = self._check_token(k, "k", self.d)
-            v = self._check_token(v, "v", self.dv)
+            q = _check_token(q, "q", self._shape_qk, self.dtype)
+            k = _check_token(k, "k", self._shape_qk, self.dtype)
+            v = _check_token(v, "v", self._shape_v, self.dtype)
         qk = torch.stack((q, k), 2)  # (B, H, 2, d): one feature-map call for both
         # one reduction and one host read per token: a finite sum means finite entries
         if not math.isfinite(float(qk.sum() + v.sum())):
@@ -925,6 +936,107 @@ class LoLAState:
         return y
 
 
+class KVCacheState:
+    """Recurrent (generation) mode of :func:`softmax_attention`: a key-value cache.
+
+    Step :math:`t` appends :math:`(k_t, v_t)` and returns
+    :math:`y_t = \\sum_{j\\le t} e_{tj} v_j / \\sum_{j\\le t} e_{tj}` over every pair seen, so a
+    step costs :math:`O(t)` and the memory grows with the tokens (the cache doubles its
+    capacity when full; :meth:`nbytes`).  The reference against which the flat memory and
+    per-token cost of :class:`LoLAState` are measured.
+
+    Parameters
+    ----------
+    batch, heads, dim : int
+    value_dim : int, optional
+        :math:`d_v` (default ``dim``).
+    capacity : int
+        Initial number of pairs the cache holds before it grows.
+    scale : float, optional
+        :math:`\\tau` (default :math:`1/\\sqrt{d}`).
+    dtype, device
+        Of the cache.
+    """
+
+    def __init__(self, batch, heads, dim, *, value_dim=None, capacity=256, scale=None, dtype=torch.float32,
+                 device=None):
+        self.B = _check_int(batch, "batch", 1)
+        self.Hh = _check_int(heads, "heads", 1)
+        self.d = _check_int(dim, "dim", 1)
+        self.dv = self.d if value_dim is None else _check_int(value_dim, "value_dim", 1)
+        cap = _check_int(capacity, "capacity", 1)
+        if dtype not in (torch.float32, torch.float64):
+            raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+        self.tau = _scale(scale, self.d)
+        self.dtype, self.device = dtype, torch.device(device) if device is not None else torch.device("cpu")
+        self._K = torch.zeros(self.B, self.Hh, cap, self.d, dtype=dtype, device=self.device)
+        self._V = torch.zeros(self.B, self.Hh, cap, self.dv, dtype=dtype, device=self.device)
+        self.t = 0
+
+    def nbytes(self) -> int:
+        """Bytes held by the cache (grows with the tokens seen)."""
+        return int(self._K.numel() * self._K.element_size() + self._V.numel() * self._V.element_size())
+
+    def _reserve(self, n):
+        cap = self._K.shape[2]
+        if n <= cap:
+            return
+        while cap < n:
+            cap *= 2
+        K = self._K.new_zeros(self.B, self.Hh, cap, self.d)
+        V = self._V.new_zeros(self.B, self.Hh, cap, self.dv)
+        K[:, :, :self.t], V[:, :, :self.t] = self._K[:, :, :self.t], self._V[:, :, :self.t]
+        self._K, self._V = K, V
+
+    def step(self, q, k, v):
+        """Consume one token's (q, k, v), each (batch, heads, dim); return y (batch, heads, dv)."""
+        q = _check_token(q, "q", (self.B, self.Hh, self.d), self.dtype)
+        k = _check_token(k, "k", (self.B, self.Hh, self.d), self.dtype)
+        v = _check_token(v, "v", (self.B, self.Hh, self.dv), self.dtype)
+        with torch.no_grad():
+            if not math.isfinite(float(q.sum() + k.sum() + v.sum())):
+                for name, x in (("q", q), ("k", k), ("v", v)):
+                    if not bool(torch.isfinite(x).all()):
+                        raise ValueError(f"{name} contains NaN or infinite entries")
+            self._reserve(self.t + 1)
+            self._K[:, :, self.t] = k
+            self._V[:, :, self.t] = v
+            self.t += 1
+            K, V = self._K[:, :, :self.t], self._V[:, :, :self.t]
+            sc = self.tau * (q.unsqueeze(2) @ K.transpose(-1, -2))
+            return (torch.softmax(sc, -1) @ V)[:, :, 0]
+
+    def append(self, k, v):
+        """Store pairs ``k`` (batch, heads, n, dim), ``v`` (batch, heads, n, dv) without reading
+        them (a prompt whose outputs are not needed)."""
+        _check_qkv(k, k, v)
+        if k.shape[:2] != (self.B, self.Hh) or k.shape[3] != self.d or v.shape[3] != self.dv:
+            raise ValueError(f"append expects k of shape ({self.B}, {self.Hh}, n, {self.d}) and v with last axis "
+                             f"{self.dv}, got {tuple(k.shape)} and {tuple(v.shape)}")
+        if k.dtype != self.dtype:
+            raise TypeError(f"k, v must be {self.dtype}, got {k.dtype}")
+        n = k.shape[2]
+        with torch.no_grad():
+            self._reserve(self.t + n)
+            self._K[:, :, self.t:self.t + n], self._V[:, :, self.t:self.t + n] = k, v
+        self.t += n
+
+    def prefill(self, q, k, v):
+        """Run a whole prompt (parallel softmax attention) and keep its pairs; only on a fresh
+        state.  Returns y of shape (batch, heads, length, dv)."""
+        if self.t:
+            raise ValueError(f"prefill needs a fresh state; this one has seen {self.t} tokens")
+        _check_qkv(q, k, v)
+        if q.shape[:2] != (self.B, self.Hh) or q.shape[3] != self.d or v.shape[3] != self.dv:
+            raise ValueError(f"prefill expects q, k of shape ({self.B}, {self.Hh}, length, {self.d}) and v with "
+                             f"last axis {self.dv}, got {tuple(q.shape)} and {tuple(v.shape)}")
+        if q.dtype != self.dtype:
+            raise TypeError(f"q, k, v must be {self.dtype}, got {q.dtype}")
+        y = softmax_attention(q, k, v, scale=self.tau)
+        self.append(k, v)
+        return y
+
+
 # ----------------------------------------------------------------------------- module / conversion
 _MODES = ("softmax", "linear", "window", "lola")
 
@@ -952,6 +1064,15 @@ class LoLAAttention(nn.Module):
         can be fitted.
     batch_first : bool
         Input layout ``(batch, length, embed)`` if True, else ``(length, batch, embed)``.
+
+    Notes
+    -----
+    Token-by-token generation through the layer: ``state = layer.new_state(batch)`` (a
+    :class:`LoLAState`, or a :class:`KVCacheState` in mode ``"softmax"``), then
+    ``layer.prefill(x, state)`` on a prompt ``x`` (batch, length, embed) and
+    ``layer.step(x_t, state)`` on each new token ``x_t`` (batch, embed): the outputs equal
+    ``forward`` on the whole sequence up to rounding, at a memory that does not grow with
+    the length except in mode ``"softmax"``.
     """
 
     def __init__(self, embed_dim, num_heads, *, mode="lola", window=64, cache_size=64, chunk_size=None,
@@ -1004,6 +1125,63 @@ class LoLAAttention(nn.Module):
             return window_linear_attention(q, k, v, self.window, feature_map=fm, gate=self.gate)
         return lola_attention(q, k, v, self.window, self.cache_size, feature_map=fm, scoring=self.scoring,
                               chunk_size=self.chunk_size, gate=self.gate, seed=self.seed)
+
+    def new_state(self, batch, *, capacity=256):
+        """A fresh recurrent state for :meth:`step` / :meth:`prefill` with ``batch`` sequences.
+
+        :class:`LoLAState` with this layer's mechanism (mode ``"linear"``: window = cache = 0;
+        ``"window"``: cache 0), or, in mode ``"softmax"``, a :class:`KVCacheState` of initial
+        ``capacity`` pairs.  Dtype and device are those of the layer's weights.
+        """
+        p = self.in_proj_weight
+        hd = self.head_dim
+        if self.mode == "softmax":
+            return KVCacheState(batch, self.num_heads, hd, capacity=capacity, dtype=p.dtype, device=p.device)
+        window = 0 if self.mode == "linear" else self.window
+        cache = self.cache_size if self.mode == "lola" else 0
+        return LoLAState(batch, self.num_heads, hd, window=window, cache_size=cache, feature_map=self._phi(),
+                         scoring=self.scoring, chunk_size=self.chunk_size, gate=self.gate, seed=self.seed,
+                         dtype=p.dtype, device=p.device)
+
+    def _check_state(self, state):
+        if not isinstance(state, (LoLAState, KVCacheState)):
+            raise TypeError(f"state must come from new_state(), got {type(state).__name__}")
+        p = self.in_proj_weight
+        want = KVCacheState if self.mode == "softmax" else LoLAState
+        if (not isinstance(state, want) or state.Hh != self.num_heads or state.d != self.head_dim
+                or state.dtype != p.dtype):
+            raise ValueError(f"state does not belong to this layer (mode {self.mode!r}, {self.num_heads} heads of "
+                             f"dimension {self.head_dim}, {p.dtype}): make it with new_state()")
+
+    def step(self, x, state):
+        """One token through the layer: ``x`` of shape (batch, embed) → output (batch, embed).
+
+        ``out_proj(attn_t(q_t, k_t, v_t))`` with the heads of ``x W_in^T + b_in`` and
+        ``attn_t`` one step of ``state`` (:meth:`new_state`); equal to row ``t`` of
+        :meth:`forward` on the sequence so far.  Runs without autograd (generation).
+        """
+        self._check_state(state)
+        if not isinstance(x, torch.Tensor) or tuple(x.shape) != (state.B, self.embed_dim):
+            raise ValueError(f"x must have shape ({state.B}, {self.embed_dim}) (one token per sequence), got "
+                             f"{tuple(getattr(x, 'shape', ())) or type(x).__name__}")
+        with torch.no_grad():
+            qkv = F.linear(x, self.in_proj_weight, self.in_proj_bias).view(state.B, 3, self.num_heads,
+                                                                           self.head_dim)
+            y = state.step(qkv[:, 0], qkv[:, 1], qkv[:, 2])
+            return self.out_proj(y.reshape(state.B, self.embed_dim))
+
+    def prefill(self, x, state):
+        """A prompt ``x`` (batch, length, embed; batch first whatever ``batch_first``) through
+        the layer in parallel mode, leaving ``state`` ready for :meth:`step`.  Only on a fresh
+        state; returns the layer's output (batch, length, embed)."""
+        self._check_state(state)
+        if not isinstance(x, torch.Tensor) or x.dim() != 3 or x.shape[0] != state.B or x.shape[2] != self.embed_dim:
+            raise ValueError(f"x must have shape ({state.B}, length, {self.embed_dim}), got "
+                             f"{tuple(getattr(x, 'shape', ())) or type(x).__name__}")
+        with torch.no_grad():
+            q, k, v = self.heads(x)
+            y = state.prefill(q, k, v)
+            return self.out_proj(y.transpose(1, 2).reshape(x.shape))
 
     def forward(self, query, key=None, value=None, attn_mask=None, key_padding_mask=None, need_weights=False,
                 is_causal=False, average_attn_weights=True):

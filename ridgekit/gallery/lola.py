@@ -331,34 +331,10 @@ def _passkey_checks(pk, pk_long, sz, *, time_train=0.0, time_eval=0.0):
 
 
 # ----------------------------------------------------------------------------- cost
-class _KVCache:
-    """Softmax attention with a key-value cache (the baseline of the cost experiment)."""
-
-    def __init__(self, B, H, d, L, dtype):
-        import torch
-
-        self.k = torch.zeros(B, H, L, d, dtype=dtype)
-        self.v = torch.zeros(B, H, L, d, dtype=dtype)
-        self.t = 0
-        self.tau = 1 / math.sqrt(d)
-
-    def nbytes(self):
-        return self.t * 2 * self.k[:, :, 0].numel() * self.k.element_size()
-
-    def step(self, q, k, v):
-        import torch
-
-        self.k[:, :, self.t] = k
-        self.v[:, :, self.t] = v
-        self.t += 1
-        sc = self.tau * (q.unsqueeze(2) @ self.k[:, :, :self.t].transpose(-1, -2))
-        return (torch.softmax(sc, -1) @ self.v[:, :, :self.t])[:, :, 0]
-
-
 def _cost(sz, g):
     import torch
 
-    from ridgekit.nets.torch.attention import LoLAState
+    from ridgekit.nets.torch.attention import KVCacheState, LoLAState
 
     H, d, B = sz.cost_heads, sz.cost_dim, 1
     rows = []
@@ -376,10 +352,8 @@ def _cost(sz, g):
                     st.step(q[:, :, t], k[:, :, t], v[:, :, t])
                 res[f"{name} tokens/s"] = n / (time.perf_counter() - t0)
             res[f"{name} bytes"] = st.nbytes()
-        kv = _KVCache(B, H, d, L, torch.float32)
-        kv.k[:, :, :L - n] = k[:, :, :L - n]
-        kv.v[:, :, :L - n] = v[:, :, :L - n]
-        kv.t = L - n
+        kv = KVCacheState(B, H, d, capacity=L, dtype=torch.float32)
+        kv.append(k[:, :, :L - n], v[:, :, :L - n])
         with torch.no_grad():
             t0 = time.perf_counter()
             for t in range(L - n, L):
