@@ -208,6 +208,24 @@ def test_linear_parallel_equals_recurrent():
     assert float((ys - linear_attention(q, k, v)).abs().max()) < TOL64
 
 
+@pytest.mark.parametrize("T", [1, 63, 64, 65, 200])
+def test_linear_chunk_groups_and_padding(T, monkeypatch):
+    """The parallel linear attention cut into groups of chunks (the state carried from group to
+    group, forced here by a small state budget) and with a padded last chunk equals the loops
+    and the token-by-token recurrence."""
+    import ridgekit.nets.torch.attention as att
+
+    q, k, v = qkv(B=1, Hh=2, T=T, d=3, dv=2, seed=T)
+    ref = ref_all(q, k, v, lambda fk, vv: window_sets(T, 0))
+    full = linear_attention(q, k, v)
+    monkeypatch.setattr(att, "_LIN_STATE_MAX", 1)  # one chunk per group
+    grouped = linear_attention(q, k, v)
+    st = LoLAState(1, 2, 3, value_dim=2, window=0, cache_size=0, dtype=torch.float64)
+    rec = torch.stack([st.step(q[:, :, t], k[:, :, t], v[:, :, t]) for t in range(T)], 2)
+    for y in (full, grouped, rec):
+        assert err(y, ref) < TOL64
+
+
 CONFIGS = [  # (window, cache, chunk)
     (0, 3, 1), (0, 3, 2), (2, 3, 1), (3, 4, None), (4, 2, 3), (1, 5, 4), (6, 1, 2), (5, 5, 5),
 ]

@@ -74,6 +74,11 @@ FEATURE_MAPS = ("elu", "relu", "exp", "softmax_rf")
 SCORINGS = ("self_recall", "random", "recent")
 
 _BLOCK = 128  # queries per block in the parallel (chunked) modes
+_LIN_CHUNK = 64  # chunk length of the parallel linear attention
+_LIN_STATE_MAX = 2 ** 24  # numbers in the chunk states formed at once by the parallel linear attention
+_ZERO_DEN = ("non-positive attention denominator: a query saw no exact pair and phi(q)^T s = 0 (feature_map "
+             "gives zero features, e.g. 'relu' on negative inputs); use a strictly positive feature map such as "
+             "'elu' or 'exp', or a window >= 1")
 
 
 # ----------------------------------------------------------------------------- feature maps
@@ -186,6 +191,13 @@ def _check_int(value, name, minimum):
     return int(value)
 
 
+def _all_finite(x):
+    """Whether every entry of ``x`` is finite: one reduction (a finite sum means finite
+    entries, since inf and NaN propagate through a sum), the entrywise test only when the sum
+    is not finite (NaN, inf, or an overflow of finite entries)."""
+    return math.isfinite(float(x.detach().sum())) or bool(torch.isfinite(x).all())
+
+
 def _check_qkv(q, k, v, causal=True):
     if causal is not True:
         raise ValueError(f"causal={causal!r}: only causal attention is defined here (the linear state and the "
@@ -209,7 +221,7 @@ def _check_qkv(q, k, v, causal=True):
     if q.shape[2] < 1 or q.shape[3] < 1 or v.shape[3] < 1:
         raise ValueError(f"empty input: q {tuple(q.shape)}, v {tuple(v.shape)}")
     for name, x in (("q", q), ("k", k), ("v", v)):
-        if not bool(torch.isfinite(x).all()):
+        if not _all_finite(x):
             raise ValueError(f"{name} contains NaN or infinite entries")
 
 
@@ -237,9 +249,9 @@ def _features(fm, x, name):
         raise ValueError(f"feature_map must map {name} of shape {tuple(x.shape)} to (..., D) on the last axis, got "
                          f"{getattr(f, 'shape', type(f).__name__)}")
     f = f.to(x.dtype)
-    if not bool(torch.isfinite(f).all()):
+    if not _all_finite(f):
         raise ValueError(f"feature_map produced NaN or infinite features of {name}")
-    if bool((f < 0).any()):
+    if float(f.detach().amin()) < 0:
         raise ValueError(f"feature_map produced negative features of {name} (min {float(f.min()):.3g}); "
                          "linear attention needs phi >= 0 so that its denominator is positive")
     return f
@@ -318,9 +330,7 @@ def _combine(parts, fq, H, s, w_e, w_l, lin_extra=None):
         num = num + em * lin_num
         den = den + em * lin_den
     if not isinstance(den, torch.Tensor) or not bool((den > 0).all()):
-        raise ValueError("non-positive attention denominator: a query saw no exact pair and phi(q)^T s = 0 "
-                         "(feature_map gives zero features, e.g. 'relu' on negative inputs); use a strictly "
-                         "positive feature map such as 'elu' or 'exp', or a window >= 1")
+        raise ValueError(_ZERO_DEN)
     return num / den
 
 
@@ -369,9 +379,48 @@ def softmax_attention(q, k, v, *, scale=None, causal=True):
     return torch.cat(out, dim=2)
 
 
-# ----------------------------------------------------------------------------- window hybrid
+# ----------------------------------------------------------------------------- linear, window hybrid
+def _linear_chunked(fq, fk, v, C=_LIN_CHUNK):
+    """Causal linear attention, all chunks at once [derived]: with the sequence cut into chunks
+    of C positions, ``[v | 1]`` the values with a column of ones (numerator and denominator in
+    one product), chunk c's output is ``phi(Q_c) S_c + tril(phi(Q_c) phi(K_c)^T) [V_c | 1]``,
+    ``S_c`` the sum of ``phi(K_b)^T [V_b | 1]`` over the chunks b < c (an exclusive prefix sum,
+    formed as a cumulative sum of the chunk states shifted by one).  Groups of chunks are
+    processed in turn (the state carried over) so that the chunk states stay below
+    ``_LIN_STATE_MAX`` numbers."""
+    B, Hh, T, D = fq.shape
+    dv = v.shape[-1]
+    n = -(-T // C)
+    pad = n * C - T
+    v1 = torch.cat([v, torch.ones_like(v[..., :1])], -1)
+    if pad:  # zero features: padded keys add nothing, padded queries are cut off
+        fq, fk = F.pad(fq, (0, 0, 0, pad)), F.pad(fk, (0, 0, 0, pad))
+        v1 = F.pad(v1, (0, 0, 0, pad))
+    Q, K, V = (x.reshape(B, Hh, n, C, x.shape[-1]) for x in (fq, fk, v1))
+    causal = torch.ones(C, C, dtype=torch.bool, device=fq.device).tril()
+    group = max(1, _LIN_STATE_MAX // (B * Hh * D * (dv + 1)))
+    carry = None
+    out = []
+    for g0 in range(0, n, group):
+        Qg, Kg, Vg = Q[:, :, g0:g0 + group], K[:, :, g0:g0 + group], V[:, :, g0:g0 + group]
+        KV = Kg.transpose(-1, -2) @ Vg  # (B, Hh, chunks, D, dv + 1)
+        S = torch.cat([torch.zeros_like(KV[:, :, :1]), KV[:, :, :-1]], 2).cumsum(2)
+        if carry is not None:
+            S = S + carry.unsqueeze(2)
+        carry = S[:, :, -1] + KV[:, :, -1]
+        A = (Qg @ Kg.transpose(-1, -2)).masked_fill(~causal, 0.0)
+        out.append(Qg @ S + A @ Vg)
+    y = torch.cat(out, 2).reshape(B, Hh, n * C, dv + 1)[:, :, :T]
+    num, den = y[..., :dv], y[..., dv:]
+    if not bool((den > 0).all()):
+        raise ValueError(_ZERO_DEN)
+    return num / den
+
+
 def _hybrid(q, k, v, fq, fk, window, tau, w_e, w_l, block=_BLOCK):
     """Chunked parallel evaluation of E_t = {t-window < j <= t}, S_t = {j <= t-window}."""
+    if window == 0:  # no exact pair: the gate cancels (w_l in numerator and denominator)
+        return _linear_chunked(fq, fk, v)
     B, Hh, T, _ = q.shape
     D, dv = fk.shape[-1], v.shape[-1]
     H = torch.zeros(B, Hh, D, dv, dtype=q.dtype, device=q.device)
@@ -405,8 +454,8 @@ def linear_attention(q, k, v, *, feature_map="elu", causal=True):
         y_t = \\frac{\\phi(q_t)^\\top H_t}{\\phi(q_t)^\\top s_t},\\qquad
         H_t = \\sum_{j\\le t}\\phi(k_j)v_j^\\top,\\quad s_t = \\sum_{j\\le t}\\phi(k_j).
 
-    Evaluated in chunks (prefix state between chunks, masked products inside); the
-    recurrent mode (update :math:`H \\leftarrow H + \\phi(k)v^\\top`, :math:`s \\leftarrow s +
+    Evaluated in chunks of 64 positions, all at once (masked products inside a chunk, an
+    exclusive prefix sum of the chunk states across chunks); the recurrent mode (update :math:`H \\leftarrow H + \\phi(k)v^\\top`, :math:`s \\leftarrow s +
     \\phi(k)`) is :class:`LoLAState` with ``window=0, cache_size=0``.
 
     Parameters
@@ -865,10 +914,7 @@ class LoLAState:
         m = b0 + self.n  # live slots [0, m) (masked: cache slots not yet filled)
         if m == 1:  # no exact pair: linear attention alone
             if not bool((den > 0).all()):
-                raise ValueError("non-positive attention denominator: a query saw no exact pair and "
-                                 "phi(q)^T s = 0 (feature_map gives zero features, e.g. 'relu' on negative "
-                                 "inputs); use a strictly positive feature map such as 'elu' or 'exp', or a "
-                                 "window >= 1")
+                raise ValueError(_ZERO_DEN)
             return (num / den).view(self.B, self.Hh, dv)
         mask, KT, V = self._views(m)
         sc = torch.baddbmm(mask, q.reshape(BH, 1, self.d), KT, alpha=self.tau)
@@ -888,7 +934,7 @@ class LoLAState:
                              f"{tuple(getattr(q, 'shape', ()))}")
         if q.dtype != self.dtype:
             raise TypeError(f"q must be {self.dtype}, got {q.dtype}")
-        if not bool(torch.isfinite(q).all()):
+        if not _all_finite(q):
             raise ValueError("q contains NaN or infinite entries")
         if self.t == 0:
             raise ValueError("read on an empty memory: step or prefill first")
