@@ -455,8 +455,9 @@ def linear_attention(q, k, v, *, feature_map="elu", causal=True):
         H_t = \\sum_{j\\le t}\\phi(k_j)v_j^\\top,\\quad s_t = \\sum_{j\\le t}\\phi(k_j).
 
     Evaluated in chunks of 64 positions, all at once (masked products inside a chunk, an
-    exclusive prefix sum of the chunk states across chunks); the recurrent mode (update :math:`H \\leftarrow H + \\phi(k)v^\\top`, :math:`s \\leftarrow s +
-    \\phi(k)`) is :class:`LoLAState` with ``window=0, cache_size=0``.
+    exclusive prefix sum of the chunk states across chunks); the recurrent mode (update
+    :math:`H \\leftarrow H + \\phi(k)v^\\top`, :math:`s \\leftarrow s + \\phi(k)`) is
+    :class:`LoLAState` with ``window=0, cache_size=0``.
 
     Parameters
     ----------
