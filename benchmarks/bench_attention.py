@@ -23,8 +23,9 @@
    (they add 1e-10 to the denominator), and the timings are printed side by side.
 
 Run: python benchmarks/bench_attention.py [--length 16384] [--threads N] [--steps 128]
-Generation: best of 3 runs, interleaved over the methods (a change of load hits all alike), in
-wall time and in CPU time of the process (what one core needs on a loaded machine).  Prefill:
+Generation: each state is prefilled once, then 3 rounds of ``steps`` tokens interleaved over
+the methods (a change of load hits all alike), best round, in wall time and in CPU time of the
+process (what the cores were busy for).  Prefill:
 median of repeated runs; the first call of each function is timed separately (torch has no
 compilation step here: it measures allocator warm-up).
 """
@@ -75,49 +76,77 @@ class BareLinear:
         return (fq.unsqueeze(-2) @ self.H)[:, :, 0] / (fq * self.s).sum(-1, keepdim=True)
 
 
-def per_token(make, L, steps, g, cpu=False):
-    """Seconds per token of ``steps`` generation steps after a prompt of L - steps tokens
-    (wall clock, or with ``cpu=True`` the CPU time of the process: on a loaded machine the
-    CPU time is what one core would need, the wall time includes waiting for a core)."""
+def _prompt(obj, k, v, q):
+    """Leave ``obj`` (a state of any kind here) after the prompt (q, k, v)."""
+    with torch.no_grad():
+        if isinstance(obj, LoLAState):
+            obj.prefill(q, k, v)
+        elif isinstance(obj, KVCacheState):
+            obj.append(k, v)  # the prompt's outputs are not needed
+        else:
+            fk = torch.nn.functional.elu(k) + 1
+            obj.H += fk.transpose(-1, -2) @ v
+            obj.s += fk.sum(2)
+
+
+def per_token(make, L, steps, g):
+    """Wall seconds per token of ``steps`` generation steps after a prompt of L - steps tokens."""
     q, k, v = (torch.randn(1, H, L, D, generator=g) for _ in range(3))
     obj = make(L)
     n0 = L - steps
+    _prompt(obj, k[:, :, :n0], v[:, :, :n0], q[:, :, :n0])
     with torch.no_grad():
-        if isinstance(obj, LoLAState):
-            obj.prefill(q[:, :, :n0], k[:, :, :n0], v[:, :, :n0])
-        elif isinstance(obj, KVCacheState):
-            obj.append(k[:, :, :n0], v[:, :, :n0])
-        else:
-            fk = torch.nn.functional.elu(k[:, :, :n0]) + 1
-            obj.H += fk.transpose(-1, -2) @ v[:, :, :n0]
-            obj.s += fk.sum(2)
-        clock = time.process_time if cpu else time.perf_counter
-        t0 = clock()
+        t0 = time.perf_counter()
         for t in range(n0, L):
             obj.step(q[:, :, t], k[:, :, t], v[:, :, t])
-        return (clock() - t0) / steps
+        return (time.perf_counter() - t0) / steps
 
 
-def generation(L, steps, g):
-    makers = {
-        "LoLA": lambda _L: LoLAState(1, H, D, window=WINDOW, cache_size=CACHE),
-        "linear (LoLAState)": lambda _L: LoLAState(1, H, D, window=0, cache_size=0),
-        "linear (bare)": lambda _L: BareLinear(),
-        "window hybrid": lambda _L: LoLAState(1, H, D, window=WINDOW, cache_size=0),
+def interleaved(steppers, steps, rounds):
+    """Per-token wall and CPU time of each ``steppers[name](i)`` (generation step i, i in
+    range(rounds * steps)), measured in ``rounds`` rounds of ``steps`` tokens interleaved over
+    the names (a change of load hits every method alike), each continuing its state; best
+    round.  CPU time of the process is what the cores were busy for: on a loaded machine it
+    leaves out the waiting for a core; with two threads it counts both."""
+    wall = {m: [] for m in steppers}
+    cpu = {m: [] for m in steppers}
+    with torch.no_grad():
+        for r in range(rounds):
+            for m, f in steppers.items():
+                w0, c0 = time.perf_counter(), time.process_time()
+                for i in range(r * steps, (r + 1) * steps):
+                    f(i)
+                wall[m].append((time.perf_counter() - w0) / steps)
+                cpu[m].append((time.process_time() - c0) / steps)
+    res = {m: min(ts) for m, ts in wall.items()}
+    res.update({f"{m} [CPU]": min(ts) for m, ts in cpu.items()})
+    return res
+
+
+def generation(L, steps, g, rounds=3):
+    """The attention alone: the states after a prompt of L - rounds * steps tokens, then
+    interleaved generation rounds (:func:`interleaved`)."""
+    states = {
+        "LoLA": LoLAState(1, H, D, window=WINDOW, cache_size=CACHE),
+        "linear (LoLAState)": LoLAState(1, H, D, window=0, cache_size=0),
+        "linear (bare)": BareLinear(),
+        "window hybrid": LoLAState(1, H, D, window=WINDOW, cache_size=0),
     }
-    res = {name: [] for name in makers}
-    cpu = {name: [] for name in makers}
-    for _ in range(3):  # interleaved, so that a change of load hits every method alike
-        for name, mk in makers.items():
-            res[name].append(per_token(mk, L, steps, g))
-            cpu[name].append(per_token(mk, L, steps, g, cpu=True))
-    res = {name: min(ts) for name, ts in res.items()}
-    res.update({f"{name} [CPU]": min(ts) for name, ts in cpu.items()})
+    n0 = L - rounds * steps
+    q, k, v = (torch.randn(1, H, L, D, generator=g) for _ in range(3))
+    for st in states.values():
+        _prompt(st, k[:, :, :n0], v[:, :, :n0], q[:, :, :n0])
+
+    def stepper(st):
+        return lambda i: st.step(q[:, :, n0 + i], k[:, :, n0 + i], v[:, :, n0 + i])
+
+    res = interleaved({m: stepper(st) for m, st in states.items()}, steps, rounds)
     lengths = [n for n in (256, 512, 1024, 2048, 4096, 8192) if n < L] + [L]
     soft = {n: min(per_token(lambda n_: KVCacheState(1, H, D, capacity=n_), n, min(steps, n // 2), g)
                    for _ in range(2))
             for n in sorted(set(lengths))}
-    lola_at = {n: min(per_token(makers["LoLA"], n, min(steps, n // 2), g) for _ in range(2))
+    lola_at = {n: min(per_token(lambda _n: LoLAState(1, H, D, window=WINDOW, cache_size=CACHE), n,
+                                min(steps, n // 2), g) for _ in range(2))
                for n in sorted(set(lengths))}
     cross = next((n for n in sorted(soft) if lola_at[n] < soft[n]), None)
     return res, soft, lola_at, cross
@@ -149,8 +178,9 @@ def check_block_step(enc, g, T=40):
 
 def layered(L, steps, g, rounds=3):
     """Per-token time (wall and CPU) of generation through one attention layer and through a
-    block, after a prompt of L - rounds * steps tokens; rounds interleaved over the mechanisms,
-    each continuing the same state; best round.  Every mechanism has the same projections."""
+    block (:func:`interleaved`), after a prompt of L - rounds * steps tokens whose pairs are
+    random heads (the cost of a step does not depend on their values).  Every mechanism has
+    the same projections and the same block around it."""
     E = H * D
     torch.manual_seed(0)
     enc = torch.nn.TransformerEncoderLayer(E, H, dropout=0.0, batch_first=True)  # feed-forward 2048
@@ -165,34 +195,24 @@ def layered(L, steps, g, rounds=3):
     n0 = L - rounds * steps
     q, k, v = (torch.randn(1, H, n0, D, generator=g) for _ in range(3))
     xs = torch.randn(rounds * steps, 1, E, generator=g)
+
+    def layer_stepper(lay, st):
+        return lambda i: lay.step(xs[i], st)
+
+    def block_stepper(lay, st):
+        def f(i):
+            enc.self_attn = lay
+            block_step(enc, xs[i], st)
+        return f
+
     res = {}
-    for level in ("layer", "block"):
-        states = {}
+    for level, mk in (("layer", layer_stepper), ("block", block_stepper)):
+        steppers = {}
         for m in modes:
             st = layers[m].new_state(1, capacity=L)
-            with torch.no_grad():
-                if m == "softmax":
-                    st.append(k, v)
-                else:
-                    st.prefill(q, k, v)
-            states[m] = st
-        wall = {m: [] for m in modes}
-        cpu = {m: [] for m in modes}
-        for r in range(rounds):
-            for m in modes:
-                lay, st = layers[m], states[m]
-                w0, c0 = time.perf_counter(), time.process_time()
-                for i in range(r * steps, (r + 1) * steps):
-                    if level == "layer":
-                        lay.step(xs[i], st)
-                    else:
-                        enc.self_attn = lay
-                        block_step(enc, xs[i], st)
-                wall[m].append((time.perf_counter() - w0) / steps)
-                cpu[m].append((time.process_time() - c0) / steps)
-        for m in modes:
-            res[f"{level} {m}"] = min(wall[m])
-            res[f"{level} {m} [CPU]"] = min(cpu[m])
+            _prompt(st, k, v, q)
+            steppers[f"{level} {m}"] = mk(layers[m], st)
+        res.update(interleaved(steppers, steps, rounds))
     return res, block_err
 
 
