@@ -470,6 +470,14 @@ def test_layer_generation_equals_forward(mode):
         assert (st.window, st.lam) == {"linear": (0, 0), "window": (4, 0), "lola": (4, 5)}[mode]
     with pytest.raises(ValueError, match="x must have shape"):
         layer.step(x[:, 0, :5], st)
+    with pytest.raises(TypeError, match="x must be torch.float64"):
+        layer.step(x[:, 0].float(), st)
+    xn = x[:, 0].clone()
+    xn[1, 3] = float("nan")
+    t_before = st.t
+    with pytest.raises(ValueError, match="contains NaN"):
+        layer.step(xn, st)
+    assert st.t == t_before  # refused before the state changed
     with pytest.raises(ValueError, match="fresh"):
         layer.prefill(x[:, :3], st)
     other = LoLAAttention(E, Hh, mode="lola" if mode == "softmax" else "softmax", dtype=torch.float64)

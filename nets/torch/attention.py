@@ -225,6 +225,17 @@ def _check_qkv(q, k, v, causal=True):
             raise ValueError(f"{name} contains NaN or infinite entries")
 
 
+def _check_finite_tokens(total, named):
+    """Raise ``ValueError`` naming the first of ``named`` ((name, tensor) pairs) with a NaN or
+    infinite entry, unless ``total`` (their sum) is finite: one reduction and one host read per
+    token when all entries are finite (inf and NaN propagate through a sum)."""
+    if math.isfinite(float(total)):
+        return
+    for name, x in named:
+        if not bool(torch.isfinite(x).all()):
+            raise ValueError(f"{name} contains NaN or infinite entries")
+
+
 def _check_token(x, name, shape, dtype):
     """One token's q, k or v for a recurrent state: shape ``shape`` (or with a length-1 axis 2)."""
     if not isinstance(x, torch.Tensor):
@@ -880,11 +891,7 @@ class LoLAState:
             k = _check_token(k, "k", self._shape_qk, self.dtype)
             v = _check_token(v, "v", self._shape_v, self.dtype)
         qk = torch.stack((q, k), 2)  # (B, H, 2, d): one feature-map call for both
-        # one reduction and one host read per token: a finite sum means finite entries
-        if not math.isfinite(float(qk.sum() + v.sum())):
-            for name, x in (("q", q), ("k", k), ("v", v)):
-                if not bool(torch.isfinite(x).all()):
-                    raise ValueError(f"{name} contains NaN or infinite entries")
+        _check_finite_tokens(qk.sum() + v.sum(), (("q", q), ("k", k), ("v", v)))
         f = _features(self.fm, qk, "q and k")
         fq, fk = f.unbind(2)
         t, dv, b0, D = self.t, self.dv, self._b0, self.D
@@ -1041,10 +1048,7 @@ class KVCacheState:
         k = _check_token(k, "k", (self.B, self.Hh, self.d), self.dtype)
         v = _check_token(v, "v", (self.B, self.Hh, self.dv), self.dtype)
         with torch.no_grad():
-            if not math.isfinite(float(q.sum() + k.sum() + v.sum())):
-                for name, x in (("q", q), ("k", k), ("v", v)):
-                    if not bool(torch.isfinite(x).all()):
-                        raise ValueError(f"{name} contains NaN or infinite entries")
+            _check_finite_tokens(q.sum() + k.sum() + v.sum(), (("q", q), ("k", k), ("v", v)))
             self._reserve(self.t + 1)
             self._K[:, :, self.t] = k
             self._V[:, :, self.t] = v
@@ -1227,6 +1231,8 @@ class LoLAAttention(nn.Module):
         if not isinstance(x, torch.Tensor) or tuple(x.shape) != (state.B, self.embed_dim):
             raise ValueError(f"x must have shape ({state.B}, {self.embed_dim}) (one token per sequence), got "
                              f"{tuple(getattr(x, 'shape', ())) or type(x).__name__}")
+        if x.dtype != state.dtype:
+            raise TypeError(f"x must be {state.dtype} (the layer's weights), got {x.dtype}")
         with torch.no_grad():
             qkv = F.linear(x, self.in_proj_weight, self.in_proj_bias).view(state.B, 3, self.num_heads,
                                                                            self.head_dim)
@@ -1241,6 +1247,8 @@ class LoLAAttention(nn.Module):
         if not isinstance(x, torch.Tensor) or x.dim() != 3 or x.shape[0] != state.B or x.shape[2] != self.embed_dim:
             raise ValueError(f"x must have shape ({state.B}, length, {self.embed_dim}), got "
                              f"{tuple(getattr(x, 'shape', ())) or type(x).__name__}")
+        if x.dtype != state.dtype:
+            raise TypeError(f"x must be {state.dtype} (the layer's weights), got {x.dtype}")
         with torch.no_grad():
             q, k, v = self.heads(x)
             y = state.prefill(q, k, v)
