@@ -1057,20 +1057,26 @@ class KVCacheState:
             sc = self.tau * (q.unsqueeze(2) @ K.transpose(-1, -2))
             return (torch.softmax(sc, -1) @ V)[:, :, 0]
 
-    def append(self, k, v):
-        """Store pairs ``k`` (batch, heads, n, dim), ``v`` (batch, heads, n, dv) without reading
-        them (a prompt whose outputs are not needed)."""
-        _check_qkv(k, k, v)
+    def _check_prompt(self, k, v, what):
         if k.shape[:2] != (self.B, self.Hh) or k.shape[3] != self.d or v.shape[3] != self.dv:
-            raise ValueError(f"append expects k of shape ({self.B}, {self.Hh}, n, {self.d}) and v with last axis "
-                             f"{self.dv}, got {tuple(k.shape)} and {tuple(v.shape)}")
+            raise ValueError(f"{what} expects q, k of shape ({self.B}, {self.Hh}, length, {self.d}) and v with last "
+                             f"axis {self.dv}, got k {tuple(k.shape)} and v {tuple(v.shape)}")
         if k.dtype != self.dtype:
-            raise TypeError(f"k, v must be {self.dtype}, got {k.dtype}")
+            raise TypeError(f"q, k, v must be {self.dtype}, got {k.dtype}")
+
+    def _store(self, k, v):
         n = k.shape[2]
         with torch.no_grad():
             self._reserve(self.t + n)
             self._K[:, :, self.t:self.t + n], self._V[:, :, self.t:self.t + n] = k, v
         self.t += n
+
+    def append(self, k, v):
+        """Store pairs ``k`` (batch, heads, n, dim), ``v`` (batch, heads, n, dv) without reading
+        them (a prompt whose outputs are not needed)."""
+        _check_qkv(k, k, v)
+        self._check_prompt(k, v, "append")
+        self._store(k, v)
 
     def prefill(self, q, k, v):
         """Run a whole prompt (parallel softmax attention) and keep its pairs; only on a fresh
@@ -1078,13 +1084,9 @@ class KVCacheState:
         if self.t:
             raise ValueError(f"prefill needs a fresh state; this one has seen {self.t} tokens")
         _check_qkv(q, k, v)
-        if q.shape[:2] != (self.B, self.Hh) or q.shape[3] != self.d or v.shape[3] != self.dv:
-            raise ValueError(f"prefill expects q, k of shape ({self.B}, {self.Hh}, length, {self.d}) and v with "
-                             f"last axis {self.dv}, got {tuple(q.shape)} and {tuple(v.shape)}")
-        if q.dtype != self.dtype:
-            raise TypeError(f"q, k, v must be {self.dtype}, got {q.dtype}")
+        self._check_prompt(k, v, "prefill")
         y = softmax_attention(q, k, v, scale=self.tau)
-        self.append(k, v)
+        self._store(k, v)
         return y
 
 
