@@ -76,7 +76,7 @@ class BareLinear:
         return (fq.unsqueeze(-2) @ self.H)[:, :, 0] / (fq * self.s).sum(-1, keepdim=True)
 
 
-def _prompt(obj, k, v, q):
+def _prompt(obj, q, k, v):
     """Leave ``obj`` (a state of any kind here) after the prompt (q, k, v)."""
     with torch.no_grad():
         if isinstance(obj, LoLAState):
@@ -94,7 +94,7 @@ def per_token(make, L, steps, g):
     q, k, v = (torch.randn(1, H, L, D, generator=g) for _ in range(3))
     obj = make(L)
     n0 = L - steps
-    _prompt(obj, k[:, :, :n0], v[:, :, :n0], q[:, :, :n0])
+    _prompt(obj, q[:, :, :n0], k[:, :, :n0], v[:, :, :n0])
     with torch.no_grad():
         t0 = time.perf_counter()
         for t in range(n0, L):
@@ -135,7 +135,7 @@ def generation(L, steps, g, rounds=3):
     n0 = L - rounds * steps
     q, k, v = (torch.randn(1, H, L, D, generator=g) for _ in range(3))
     for st in states.values():
-        _prompt(st, k[:, :, :n0], v[:, :, :n0], q[:, :, :n0])
+        _prompt(st, q[:, :, :n0], k[:, :, :n0], v[:, :, :n0])
 
     def stepper(st):
         return lambda i: st.step(q[:, :, n0 + i], k[:, :, n0 + i], v[:, :, n0 + i])
@@ -210,7 +210,7 @@ def layered(L, steps, g, rounds=3):
         steppers = {}
         for m in modes:
             st = layers[m].new_state(1, capacity=L)
-            _prompt(st, k, v, q)
+            _prompt(st, q, k, v)
             steppers[f"{level} {m}"] = mk(layers[m], st)
         res.update(interleaved(steppers, steps, rounds))
     return res, block_err

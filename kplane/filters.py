@@ -196,17 +196,18 @@ def fourier_filter(g, spacing: float, *, order: int, n_axes: int = 1,
     # 113² offsets: 0.35 s instead of 0.53 s with one 186 MB chunk; n >= 2 grows as Pⁿ)
     chunk = max(1, int(2 ** 22 // (16 * (P // 2 + 1) * P ** (n_axes - 1))))
     crop = (slice(None),) + (slice(0, T),) * n_axes
+    workers = num_threads()
     for lo in range(0, flat.shape[0], chunk):
         # rfftn/irfftn with s=(P,)*n, pruned: the zero rows of the padding are not transformed
         # forward, the rows cropped away are not transformed back
-        G = _fft.rfft(flat[lo:lo + chunk], n=P, axis=-1, workers=num_threads())
+        G = _fft.rfft(flat[lo:lo + chunk], n=P, axis=-1, workers=workers)
         for ax in axes[-2::-1]:
-            G = _fft.fft(G, n=P, axis=ax, workers=num_threads(), overwrite_x=True)
+            G = _fft.fft(G, n=P, axis=ax, workers=workers, overwrite_x=True)
         with np.errstate(over="ignore", invalid="ignore"):
             G *= half
         for ax in axes[:-1]:
-            G = _fft.ifft(G, axis=ax, workers=num_threads(), overwrite_x=True)[(slice(None),) * ax + (slice(0, T),)]
-        out[lo:lo + chunk] = _fft.irfft(G, n=P, axis=-1, workers=num_threads())[crop]
+            G = _fft.ifft(G, axis=ax, workers=workers, overwrite_x=True)[(slice(None),) * ax + (slice(0, T),)]
+        out[lo:lo + chunk] = _fft.irfft(G, n=P, axis=-1, workers=workers)[crop]
     if not np.all(np.isfinite(out)):
         raise ValueError(f"g: the filtered data overflow float64 (max |g| = {float(np.max(np.abs(g))):.3g}, "
                          f"spacing {spacing:g}); rescale g or the spacing")

@@ -232,7 +232,7 @@ def test_cached_multiplier_is_the_multiplier_and_read_only(name):
 
     g = np.random.default_rng(5).standard_normal((7, 50))
     first = fourier_filter(g, 0.3, order=1, filter_name=name)
-    P = padded_length(50) if name == "ramp" else 128
+    P = padded_length(50) if name == "ramp" else filters._power_of_two_length(50)
     half = filters._half_multiplier_1d(P, 0.3, 1, name)
     assert np.array_equal(half, filter_multiplier(P, 0.3, order=1, filter_name=name)[: P // 2 + 1])
     with pytest.raises(ValueError):
